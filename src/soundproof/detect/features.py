@@ -1,0 +1,104 @@
+"""From audio excerpts to the fixed feature vector the classifier learns from.
+
+Two bands are searched separately, as in the published analysis: 5-16 kHz, where
+most music still has energy after lossy coding, and 16 kHz-Nyquist, where a comb
+is least masked by the music itself. Features describe the strongest comb of each
+band (contrast, its t statistic, consistency across teeth, coarse prominence) and
+how peaky the band is anyway (roughness), so the classifier can learn to discount
+material that is comb-like by nature (codec filterbanks, tracker music).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from soundproof.detect.comb import CombEvidence, find_comb
+from soundproof.detect.spectrum import (
+    AverageSpectrum,
+    average_spectrum,
+    effective_bandwidth,
+    residual_db,
+)
+
+MID_BAND = (5000.0, 16000.0)
+HIGH_BAND_START = 16000.0
+#: Keep this far below the cut-off or Nyquist, where filters roll off.
+EDGE_MARGIN_HZ = 250.0
+BAND_NAMES = ("mid", "high")
+
+FEATURE_NAMES: tuple[str, ...] = tuple(
+    f"{band}_{name}"
+    for band in BAND_NAMES
+    for name in ("present", "contrast_db", "log_t", "prominence", "consistency", "roughness_db")
+) + ("max_log_t", "max_contrast_db")
+
+
+@dataclass(frozen=True)
+class TrackFeatures:
+    """Everything the detector measured on one track."""
+
+    spectrum: AverageSpectrum
+    residual: NDArray[np.float64]
+    bandwidth_hz: float
+    evidence: dict[str, CombEvidence]
+    analysed_s: float
+
+    @property
+    def vector(self) -> NDArray[np.float64]:
+        """The features in FEATURE_NAMES order."""
+        values: list[float] = []
+        for band in BAND_NAMES:
+            e = self.evidence[band]
+            values += [
+                0.0 if e.empty else 1.0,
+                e.contrast_db,
+                _log_t(e.contrast_z),
+                np.log1p(e.prominence),
+                e.consistency,
+                e.roughness_db,
+            ]
+        t_values = [_log_t(e.contrast_z) for e in self.evidence.values()]
+        values += [
+            max(t_values),
+            max(e.contrast_db for e in self.evidence.values()),
+        ]
+        return np.asarray(values, dtype=np.float64)
+
+    def strongest(self) -> CombEvidence:
+        """The band whose comb is statistically strongest."""
+        return max(self.evidence.values(), key=lambda e: (not e.empty, e.contrast_z))
+
+
+def _log_t(t: float) -> float:
+    """Compress the t statistic: evidence grows by orders of magnitude."""
+    return float(np.log1p(max(t, 0.0)))
+
+
+def band_limits(sample_rate: int, bandwidth_hz: float) -> dict[str, tuple[float, float]]:
+    """The searchable part of each band, below both the cut-off and Nyquist."""
+    top = min(bandwidth_hz, sample_rate / 2.0) - EDGE_MARGIN_HZ
+    return {
+        "mid": (MID_BAND[0], min(MID_BAND[1], top)),
+        "high": (HIGH_BAND_START, top),
+    }
+
+
+def extract_features(segments: Sequence[NDArray[np.floating]], sample_rate: int) -> TrackFeatures:
+    """Average spectrum, residual, bandwidth and comb evidence for one track's excerpts."""
+    spectrum = average_spectrum(segments, sample_rate)
+    residual = residual_db(spectrum)
+    bandwidth = effective_bandwidth(spectrum)
+    evidence = {
+        name: (
+            find_comb(residual, spectrum.bin_hz, band)
+            if band[1] > band[0]
+            else CombEvidence.none(band)
+        )
+        for name, band in band_limits(sample_rate, bandwidth).items()
+    }
+    analysed = float(sum(len(s) for s in segments)) / sample_rate
+    return TrackFeatures(spectrum, residual, bandwidth, evidence, analysed)

@@ -1,0 +1,52 @@
+"""The per-track verdict: the stable, user-facing contract of DESIGN.md.
+
+Scripts parse these rows, so fields are only ever added, never renamed or removed.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+VerdictLabel = Literal["ai", "human", "uncertain", "error"]
+
+
+class CombExplanation(BaseModel):
+    """Why the detector decided what it did, in terms a person can check on a spectrum."""
+
+    summary: str = Field(description="One sentence in words, e.g. 'spectral peaks every 1102.5 Hz'.")
+    spacing_hz: float | None = Field(None, description="Spacing of the strongest comb found.")
+    upsampling_factor: int | None = Field(
+        None, description="Product of strides implied by the spacing at the track's rate."
+    )
+    pitch_ratio: float | None = Field(
+        None, description="Speed/pitch factor between the spacing and rate/factor (1.0 = none)."
+    )
+    strength_db: float | None = Field(None, description="Mean height of the comb peaks in dB.")
+    band: str | None = Field(None, description="Band where the comb was strongest, e.g. '5-16 kHz'.")
+    harmonics: int | None = Field(None, description="Number of comb teeth inside that band.")
+    sample_rate: int | None = None
+    bandwidth_hz: float | None = Field(None, description="Highest frequency with real content.")
+    reason: str | None = Field(None, description="Why the detector abstained, when it did.")
+
+
+class TrackResult(BaseModel):
+    """One row of `soundproof scan --format jsonl`."""
+
+    path: str
+    duration_s: float | None = None
+    verdict: VerdictLabel
+    p_ai: float | None = None
+    explanation: CombExplanation | None = None
+    error: str | None = None
+    title: str | None = None
+    artist: str | None = None
+    isrc: str | None = None
+    source: str | None = None
+    model_version: str | None = None
+    analysed_s: float | None = Field(None, description="Seconds of audio actually analysed.")
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The JSONL row: every contract field present, nulls included."""
+        return self.model_dump(mode="json")

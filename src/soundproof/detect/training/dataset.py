@@ -1,0 +1,246 @@
+"""Build the detector's training and evaluation table from scratch, into the cache.
+
+Recipe (DEVELOPERS.md data rules):
+
+1. Real excerpts from the allowed Debian packages (:mod:`.corpus`).
+2. Every excerpt is paired with decoders from the zoo (:mod:`.zoo`). For each pair
+   the real excerpt is resampled to the decoder's output rate and passed through
+   the decoder, so the two classes share content *and* rate: bandwidth cannot
+   become the cue.
+3. Both members of the pair then go through independent draws of the same random
+   codec/resampling/loudness chain (:mod:`.chain`), so no codec can become the cue.
+4. A subset of pairs is also put through each named robustness condition.
+
+Every row keeps its provenance (package, track, decoder family, chain) so that the
+evaluation can split by package and by decoder family, never by track.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import zlib
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from soundproof.detect.features import FEATURE_NAMES, extract_features
+
+Log = Callable[[str], None]
+
+DATASET_VERSION = 1
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    """Sizes of the build; the defaults are what the shipped model was trained on."""
+
+    excerpt_s: float = 12.0
+    per_track: int = 1
+    max_per_package: int = 70
+    decoders_per_excerpt: int = 2
+    decoder_steps: int | None = None
+    decoder_train_excerpts: int = 24
+    robustness_every: int = 3
+    seed: int = 20261121
+    workers: int = 0
+
+
+@dataclass(frozen=True)
+class Row:
+    """Provenance of one feature vector."""
+
+    label: int
+    package: str
+    track: str
+    start_s: float
+    family: str
+    decoder: str
+    condition: str
+    chain: str
+    sample_rate: int
+
+
+def _stable_seed(*parts: object) -> int:
+    return zlib.crc32("|".join(map(str, parts)).encode()) & 0x7FFFFFFF
+
+
+def _resample(audio: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
+    import soxr
+
+    if rate_in == rate_out:
+        return audio.astype(np.float32)
+    return np.asarray(soxr.resample(audio, rate_in, rate_out, quality="HQ"), dtype=np.float32)
+
+
+def _features(audio: np.ndarray, rate: int) -> np.ndarray:
+    return extract_features([audio], rate).vector
+
+
+# -- decoders ---------------------------------------------------------------------------
+
+
+def prepare_decoders(excerpts: list[Any], cache: Path, config: BuildConfig, log: Log) -> list[Any]:
+    """Train (or load from the cache) every decoder of the zoo; returns their specs."""
+    import torch
+
+    from soundproof.detect.training import zoo
+
+    torch.set_num_threads(max(1, os.cpu_count() or 1))
+    specs = zoo.zoo_specs()
+    rng = np.random.default_rng(config.seed)
+    for spec in specs:
+        path = cache / "decoders" / f"{spec.name}.pt"
+        if path.exists():
+            continue
+        chosen = rng.choice(len(excerpts), size=min(config.decoder_train_excerpts, len(excerpts)),
+                            replace=False)
+        audio = [_resample(excerpts[i].audio, excerpts[i].sample_rate, spec.out_rate)
+                 for i in chosen]
+        started = time.perf_counter()
+        steps = config.decoder_steps or zoo.DEFAULT_STEPS
+        model = zoo.train_decoder(spec, audio, steps=steps, seed=spec.seed)
+        zoo.save_decoder(model, spec, path)
+        log(f"decoder {spec.name}: trained {steps} steps in {time.perf_counter() - started:.0f} s")
+    return specs
+
+
+# -- per-excerpt work (runs in worker processes) -----------------------------------------
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(cache: str) -> None:
+    import torch
+
+    torch.set_num_threads(1)
+    _WORKER["cache"] = Path(cache)
+    _WORKER["models"] = {}
+
+
+def _decoder(spec: Any) -> Any:
+    from soundproof.detect.training import zoo
+
+    models = _WORKER["models"]
+    if spec.name not in models:
+        models[spec.name] = zoo.load_decoder(spec, _WORKER["cache"] / "decoders" / f"{spec.name}.pt")
+    return models[spec.name]
+
+
+def _rows_for_excerpt(job: tuple[Any, list[Any], bool, int]) -> list[tuple[Row, np.ndarray]]:
+    """All rows of one excerpt: for each assigned decoder, the rate-matched real/fake pair,
+    clean, through the random chain, and (for some pairs) through every robustness condition."""
+    from soundproof.detect.training import chain, zoo
+
+    excerpt, specs, with_conditions, seed = job
+    out: list[tuple[Row, np.ndarray]] = []
+    for spec in specs:
+        rate = spec.out_rate
+        real = _resample(excerpt.audio, excerpt.sample_rate, rate)
+        fake = np.asarray(zoo.render(_decoder(spec), spec, real), dtype=np.float32)
+        for label, audio in ((0, real), (1, fake)):
+            rng = np.random.default_rng(_stable_seed(seed, excerpt.path, excerpt.start_s,
+                                                     spec.name, label))
+            base = dict(label=label, package=excerpt.package, track=str(excerpt.path),
+                        start_s=float(excerpt.start_s),
+                        family=spec.family if label else "real",
+                        decoder=spec.name if label else "real")
+            out.append((Row(**base, condition="clean", chain="none", sample_rate=rate),
+                        _features(audio, rate)))
+            chained, chained_rate, desc = chain.random_post_chain(audio, rate, rng)
+            out.append((Row(**base, condition="chain", chain=desc, sample_rate=chained_rate),
+                        _features(chained, chained_rate)))
+            if with_conditions:
+                for name in chain.ROBUSTNESS_CONDITIONS:
+                    if name == "clean":
+                        continue
+                    varied, varied_rate = chain.apply_condition(audio, rate, name, rng)
+                    out.append((Row(**base, condition=name, chain=name, sample_rate=varied_rate),
+                                _features(varied, varied_rate)))
+    return out
+
+
+def _jobs(excerpts: list[Any], specs: list[Any], config: BuildConfig) -> Iterator[tuple]:
+    rng = np.random.default_rng(config.seed + 1)
+    # Round-robin over a shuffled zoo so every decoder gets a similar share of excerpts.
+    order = list(rng.permutation(len(specs)))
+    cursor = 0
+    for i, excerpt in enumerate(excerpts):
+        chosen = []
+        for _ in range(config.decoders_per_excerpt):
+            chosen.append(specs[order[cursor % len(order)]])
+            cursor += 1
+        yield excerpt, chosen, i % config.robustness_every == 0, config.seed
+
+
+# -- the whole build ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Feature matrix, labels and provenance, as saved in the cache."""
+
+    features: np.ndarray
+    rows: list[Row]
+
+    @property
+    def labels(self) -> np.ndarray:
+        return np.array([r.label for r in self.rows], dtype=np.int64)
+
+    def column(self, name: str) -> np.ndarray:
+        return np.array([getattr(r, name) for r in self.rows])
+
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        np.save(directory / "features.npy", self.features)
+        with (directory / "rows.jsonl").open("w", encoding="utf-8") as fh:
+            for row in self.rows:
+                fh.write(json.dumps(asdict(row)) + "\n")
+        meta = {"version": DATASET_VERSION, "feature_names": list(FEATURE_NAMES)}
+        (directory / "meta.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
+
+    @classmethod
+    def load(cls, directory: Path) -> Dataset | None:
+        meta_path = directory / "meta.json"
+        if not meta_path.exists():
+            return None
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if meta.get("version") != DATASET_VERSION or meta.get("feature_names") != list(
+            FEATURE_NAMES
+        ):
+            return None
+        rows = [Row(**json.loads(line)) for line in
+                (directory / "rows.jsonl").read_text(encoding="utf-8").splitlines()]
+        return cls(np.load(directory / "features.npy"), rows)
+
+
+def build_dataset(cache: Path, config: BuildConfig, log: Log = print) -> Dataset:
+    """Rebuild everything the detector learns from: corpus, decoders, renders, features."""
+    from soundproof.detect.training import corpus
+
+    started = time.perf_counter()
+    tracks = corpus.ensure_corpus(cache, log=log)
+    excerpts = corpus.cut_excerpts(tracks, excerpt_s=config.excerpt_s, per_track=config.per_track,
+                                   max_per_package=config.max_per_package, seed=config.seed)
+    log(f"corpus: {len(excerpts)} excerpts of {config.excerpt_s:g} s from {len(tracks)} tracks")
+    specs = prepare_decoders(excerpts, cache, config, log)
+    workers = config.workers or os.cpu_count() or 1
+    features: list[np.ndarray] = []
+    rows: list[Row] = []
+    jobs = list(_jobs(excerpts, specs, config))
+    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(str(cache),)) as pool:
+        for done, result in enumerate(pool.map(_rows_for_excerpt, jobs, chunksize=2), 1):
+            for row, vector in result:
+                rows.append(row)
+                features.append(vector)
+            if done % 20 == 0 or done == len(jobs):
+                log(f"rendered {done}/{len(jobs)} excerpts, {len(rows)} rows, "
+                    f"{time.perf_counter() - started:.0f} s")
+    dataset = Dataset(np.vstack(features), rows)
+    dataset.save(cache / "detector" / "dataset")
+    return dataset

@@ -1,0 +1,106 @@
+"""`soundproof detect train` and `soundproof detect eval`, as functions.
+
+Both work from the cache (``$SOUNDPROOF_HOME/cache``): train rebuilds the corpus,
+the decoder zoo, the rendered fakes and the feature table from scratch, then fits
+the model; eval reuses the table (building it if missing) and writes the report.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+from soundproof.detect.model import CombModel
+from soundproof.detect.training.dataset import BuildConfig, Dataset, build_dataset
+from soundproof.detect.training.evaluate import build_report, write_report
+from soundproof.detect.training.fit import final_model, heldout_probabilities, training_mask
+from soundproof.errors import TrainingError
+
+Log = Callable[[str], None]
+
+
+def dataset_dir(cache: Path) -> Path:
+    """Where the feature table lives."""
+    return cache / "detector" / "dataset"
+
+
+def _require_training_extra() -> None:
+    missing = []
+    for module in ("torch", "soxr", "sklearn"):
+        try:
+            __import__(module)
+        except ImportError:
+            missing.append(module)
+    if missing:
+        raise TrainingError(
+            f"training needs the [train] extra ({', '.join(missing)} missing): "
+            "pip install 'soundproof[train]'"
+        )
+
+
+def load_or_build(cache: Path, config: BuildConfig, *, rebuild: bool, log: Log) -> Dataset:
+    """The cached feature table, or a fresh one."""
+    if not rebuild:
+        existing = Dataset.load(dataset_dir(cache))
+        if existing is not None:
+            log(f"using cached feature table ({len(existing.rows)} rows) in {dataset_dir(cache)}")
+            return existing
+    return build_dataset(cache, config, log=log)
+
+
+def train(
+    cache: Path,
+    output: Path,
+    *,
+    version: str,
+    config: BuildConfig | None = None,
+    from_scratch: bool = True,
+    log: Log = print,
+) -> CombModel:
+    """Rebuild the data (from scratch unless told otherwise) and fit the model to ``output``."""
+    _require_training_extra()
+    config = config or BuildConfig()
+    if from_scratch:
+        for stale in (cache / "detector", cache / "decoders"):
+            if stale.exists():
+                log(f"removing {stale}")
+                shutil.rmtree(stale)
+    data = load_or_build(cache, config, rebuild=from_scratch, log=log)
+    mask = training_mask(data)
+    summary = {
+        "build": asdict(config),
+        "rows_by_family": dict(Counter(data.column("family")[mask].tolist())),
+        "rows_by_package": dict(Counter(data.column("package")[mask].tolist())),
+        "decoders": sorted(set(data.column("decoder").tolist()) - {"real"}),
+    }
+    model = final_model(data, version, summary)
+    model.save(output)
+    log(f"model {version} written to {output}")
+    return model
+
+
+def evaluate(
+    cache: Path,
+    model: CombModel,
+    out_dir: Path,
+    *,
+    config: BuildConfig | None = None,
+    log: Log = print,
+) -> dict[str, object]:
+    """Held-out evaluation of the model's recipe and thresholds; writes Markdown and JSON."""
+    _require_training_extra()
+    data = load_or_build(cache, config or BuildConfig(), rebuild=False, log=log)
+    if len(set(data.column("package").tolist())) < 2:
+        raise TrainingError("evaluation needs at least two packages to hold one out")
+    p = heldout_probabilities(data, log=log)
+    keep = np.isfinite(p)
+    subset = Dataset(data.features[keep], [r for r, k in zip(data.rows, keep, strict=True) if k])
+    report = build_report(subset, p[keep], model)
+    json_path, md_path = write_report(report, out_dir)
+    log(f"report written to {md_path} and {json_path}")
+    return report

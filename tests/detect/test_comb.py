@@ -1,0 +1,90 @@
+"""The comb search finds the right spacing, survives pitch shifts and stays quiet on clean audio."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from soundproof.detect.explain import implied_upsampling
+from soundproof.detect.features import extract_features
+from soundproof.detect.spectrum import average_spectrum, effective_bandwidth, fft_size_for
+
+from .signals import comb, pink_noise, resample_ratio, simple_music
+
+RATE = 44100
+
+
+def strongest(x: np.ndarray, rate: int = RATE):
+    return extract_features([x], rate).strongest()
+
+
+@pytest.mark.parametrize(
+    ("base", "spacing"),
+    [("noise", 1102.5), ("noise", 86.1328125), ("music", 344.53125), ("music", 1102.5)],
+)
+def test_added_comb_is_found_at_its_spacing(base: str, spacing: float) -> None:
+    content = pink_noise(20, RATE) if base == "noise" else simple_music(20, RATE)
+    evidence = strongest(content + comb(20, RATE, spacing, -55))
+    assert evidence.spacing_hz == pytest.approx(spacing, rel=2e-3)
+    assert evidence.contrast_db > 1.0
+    assert evidence.contrast_z > 10
+
+
+@pytest.mark.parametrize("semitones", [-2, -1, 1, 2])
+def test_comb_is_still_found_after_a_pitch_shift(semitones: int) -> None:
+    # Resampling by 2**(s/12) and playing at the same rate moves every line by that factor.
+    up, down = {-2: (449, 400), -1: (1059, 1000), 1: (1000, 1059), 2: (400, 449)}[semitones]
+    fake = pink_noise(20, RATE) + comb(20, RATE, 1102.5, -55)
+    shifted = resample_ratio(fake, up, down)
+    evidence = strongest(shifted)
+    expected = 1102.5 * down / up
+    assert evidence.spacing_hz == pytest.approx(expected, rel=3e-3)
+    assert evidence.contrast_db > 1.5
+    assert evidence.consistency > 0.6
+    factor, _ = implied_upsampling(evidence.spacing_hz, RATE)
+    assert factor == round(RATE / expected)
+
+
+@pytest.mark.parametrize(
+    "clean",
+    [
+        pytest.param(lambda: pink_noise(20, RATE, seed=3), id="noise"),
+        pytest.param(lambda: simple_music(20, RATE, seed=4), id="music"),
+        pytest.param(
+            lambda: (0.3 * np.sin(2 * np.pi * 997.0 * np.arange(20 * RATE) / RATE)).astype(
+                np.float32
+            )
+            + pink_noise(20, RATE, seed=5) * 0.01,
+            id="tone",
+        ),
+    ],
+)
+def test_clean_audio_shows_no_strong_comb(clean) -> None:
+    # Harmonic notes do put peaks at f0 multiples (the classifier learns to discount
+    # those); what must stay low is the statistical evidence of an even comb.
+    evidence = strongest(clean())
+    assert evidence.contrast_z < 8
+
+
+def test_implied_upsampling_of_known_decoders() -> None:
+    assert implied_upsampling(1102.5, 44100) == (40, pytest.approx(1.0))
+    assert implied_upsampling(1102.5 * 2 ** (1 / 12), 44100)[0] == 38
+    assert implied_upsampling(75.0, 24000) == (320, pytest.approx(1.0))
+    assert implied_upsampling(86.1328125, 44100) == (512, pytest.approx(1.0))
+
+
+def test_fft_size_gives_fine_bins_at_every_rate() -> None:
+    for rate in (8000, 22050, 24000, 32000, 44100, 48000, 96000):
+        assert rate / fft_size_for(rate) < 3.0
+
+
+@pytest.mark.parametrize("cutoff", [11000.0, 16000.0, 19000.0])
+def test_bandwidth_follows_a_codec_lowpass(cutoff: float) -> None:
+    noise = pink_noise(10, RATE)
+    spectrum = np.fft.rfft(noise)
+    spectrum[np.fft.rfftfreq(noise.size, 1 / RATE) > cutoff] = 0
+    lowpassed = np.fft.irfft(spectrum, noise.size).astype(np.float32)
+    assert effective_bandwidth(average_spectrum([noise], RATE)) > 21000
+    assert effective_bandwidth(average_spectrum([lowpassed], RATE)) == pytest.approx(
+        cutoff, abs=300
+    )
