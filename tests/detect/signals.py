@@ -37,7 +37,9 @@ def simple_music(seconds: float, rate: int, seed: int = 0) -> np.ndarray:
     return (0.5 * out / np.max(np.abs(out))).astype(np.float32)
 
 
-def comb(seconds: float, rate: int, spacing_hz: float, level_db: float, seed: int = 1) -> np.ndarray:
+def comb(
+    seconds: float, rate: int, spacing_hz: float, level_db: float, seed: int = 1
+) -> np.ndarray:
     """Stationary sinusoids at every multiple of spacing_hz below Nyquist, each at level_db."""
     rng = np.random.default_rng(seed)
     n = int(seconds * rate)

@@ -51,10 +51,10 @@ def test_comb_is_still_found_after_a_pitch_shift(semitones: int) -> None:
         pytest.param(lambda: pink_noise(20, RATE, seed=3), id="noise"),
         pytest.param(lambda: simple_music(20, RATE, seed=4), id="music"),
         pytest.param(
-            lambda: (0.3 * np.sin(2 * np.pi * 997.0 * np.arange(20 * RATE) / RATE)).astype(
-                np.float32
-            )
-            + pink_noise(20, RATE, seed=5) * 0.01,
+            lambda: (
+                (0.3 * np.sin(2 * np.pi * 997.0 * np.arange(20 * RATE) / RATE)).astype(np.float32)
+                + pink_noise(20, RATE, seed=5) * 0.01
+            ),
             id="tone",
         ),
     ],

@@ -61,9 +61,11 @@ class Detector:
                 f"at least {settings.min_seconds:g} s needed"
             )
         elif measured.bandwidth_hz < settings.min_bandwidth_hz:
+            found = measured.bandwidth_hz / 1000
+            needed = settings.min_bandwidth_hz / 1000
             reason = (
-                f"bandwidth too low to tell: content stops at {measured.bandwidth_hz / 1000:.1f} kHz "
-                f"and the comb search needs {settings.min_bandwidth_hz / 1000:g} kHz"
+                f"bandwidth too low to tell: content stops at {found:.1f} kHz "
+                f"and the comb search needs {needed:g} kHz"
             )
         if reason is not None:
             explanation = CombExplanation(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 from soundproof.detect.comb import CombEvidence
 from soundproof.detect.result import CombExplanation
 
@@ -48,7 +46,9 @@ def describe(
     )
     rate = f"{sample_rate / 1000:g} kHz"
     if verdict == "ai":
-        summary = f"{where}, {strength}: the signature of a x{factor} neural upsampler at {rate}{shift}"
+        summary = (
+            f"{where}, {strength}: the signature of a x{factor} neural upsampler at {rate}{shift}"
+        )
     elif verdict == "human":
         summary = f"no neural-upsampler comb: the strongest candidate ({where}) is only {strength}"
     else:

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from soundproof.detect.comb import CombEvidence, find_comb
+from soundproof.detect.comb import BandSearch, CombEvidence, find_comb
 from soundproof.detect.spectrum import (
     AverageSpectrum,
     average_spectrum,
+    chunk_residuals_db,
     effective_bandwidth,
     residual_db,
 )
@@ -30,11 +31,21 @@ HIGH_BAND_START = 16000.0
 EDGE_MARGIN_HZ = 250.0
 BAND_NAMES = ("mid", "high")
 
-FEATURE_NAMES: tuple[str, ...] = tuple(
-    f"{band}_{name}"
-    for band in BAND_NAMES
-    for name in ("present", "contrast_db", "log_t", "prominence", "consistency", "roughness_db")
-) + ("max_log_t", "max_contrast_db")
+PER_BAND = (
+    "present",
+    "contrast_db",
+    "log_t",
+    "prominence",
+    "consistency",
+    "roughness_db",
+    "chunk_min_db",
+    "chunk_spread",
+)
+FEATURE_NAMES: tuple[str, ...] = (
+    *(f"{band}_{name}" for band in BAND_NAMES for name in PER_BAND),
+    "max_log_t",
+    "max_contrast_db",
+)
 
 
 @dataclass(frozen=True)
@@ -45,6 +56,8 @@ class TrackFeatures:
     residual: NDArray[np.float64]
     bandwidth_hz: float
     evidence: dict[str, CombEvidence]
+    persistence: dict[str, tuple[float, float]]
+    """Per band: the weakest chunk's contrast at the comb's spacing, and the chunks' spread."""
     analysed_s: float
 
     @property
@@ -60,6 +73,7 @@ class TrackFeatures:
                 np.log1p(e.prominence),
                 e.consistency,
                 e.roughness_db,
+                *self.persistence[band],
             ]
         t_values = [_log_t(e.contrast_z) for e in self.evidence.values()]
         values += [
@@ -100,5 +114,26 @@ def extract_features(segments: Sequence[NDArray[np.floating]], sample_rate: int)
         )
         for name, band in band_limits(sample_rate, bandwidth).items()
     }
+    chunks = chunk_residuals_db(spectrum)
+    persistence = {name: _persistence(chunks, spectrum.bin_hz, e) for name, e in evidence.items()}
     analysed = float(sum(len(s) for s in segments)) / sample_rate
-    return TrackFeatures(spectrum, residual, bandwidth, evidence, analysed)
+    return TrackFeatures(spectrum, residual, bandwidth, evidence, persistence, analysed)
+
+
+def _persistence(
+    chunks: list[NDArray[np.float64]], bin_hz: float, evidence: CombEvidence
+) -> tuple[float, float]:
+    """How steadily the comb holds over time: min chunk contrast and relative spread.
+
+    A decoder's comb comes from its weights and biases, so it is there in every
+    chunk; the partials of a held note or a riff come and go.
+    """
+    if evidence.empty or len(chunks) < 2:
+        return (evidence.contrast_db, 0.0)
+    spacing = np.array([evidence.spacing_hz])
+    lo, hi = evidence.band
+    contrasts = np.array(
+        [BandSearch(c, bin_hz, lo, hi).scores(spacing).contrast[0] for c in chunks]
+    )
+    spread = float(np.std(contrasts) / (abs(float(np.mean(contrasts))) + 0.5))
+    return (float(np.min(contrasts)), spread)

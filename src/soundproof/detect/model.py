@@ -83,12 +83,19 @@ class CombModel:
         if not isinstance(payload, dict) or payload.pop("format", None) != FORMAT:
             raise ModelError(f"{origin}: not a detector model of format {FORMAT}")
         try:
-            analysis = AnalysisSettings(**payload.pop("analysis", {}))
             model = cls(
-                analysis=analysis,
-                **{k: tuple(v) if isinstance(v, list) else v for k, v in payload.items()},
+                version=str(payload["version"]),
+                feature_names=tuple(payload["feature_names"]),
+                mean=tuple(payload["mean"]),
+                scale=tuple(payload["scale"]),
+                coef=tuple(payload["coef"]),
+                intercept=float(payload["intercept"]),
+                human_below=float(payload["human_below"]),
+                ai_above=float(payload["ai_above"]),
+                analysis=AnalysisSettings(**payload.get("analysis", {})),
+                trained=dict(payload.get("trained", {})),
             )
-        except TypeError as exc:
+        except (KeyError, TypeError, ValueError) as exc:
             raise ModelError(f"{origin}: malformed detector model ({exc})") from exc
         if model.feature_names != FEATURE_NAMES:
             raise ModelError(

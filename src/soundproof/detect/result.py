@@ -15,7 +15,9 @@ VerdictLabel = Literal["ai", "human", "uncertain", "error"]
 class CombExplanation(BaseModel):
     """Why the detector decided what it did, in terms a person can check on a spectrum."""
 
-    summary: str = Field(description="One sentence in words, e.g. 'spectral peaks every 1102.5 Hz'.")
+    summary: str = Field(
+        description="One sentence in words, e.g. 'spectral peaks every 1102.5 Hz'."
+    )
     spacing_hz: float | None = Field(None, description="Spacing of the strongest comb found.")
     upsampling_factor: int | None = Field(
         None, description="Product of strides implied by the spacing at the track's rate."
@@ -24,7 +26,9 @@ class CombExplanation(BaseModel):
         None, description="Speed/pitch factor between the spacing and rate/factor (1.0 = none)."
     )
     strength_db: float | None = Field(None, description="Mean height of the comb peaks in dB.")
-    band: str | None = Field(None, description="Band where the comb was strongest, e.g. '5-16 kHz'.")
+    band: str | None = Field(
+        None, description="Band where the comb was strongest, e.g. '5-16 kHz'."
+    )
     harmonics: int | None = Field(None, description="Number of comb teeth inside that band.")
     sample_rate: int | None = None
     bandwidth_hz: float | None = Field(None, description="Highest frequency with real content.")

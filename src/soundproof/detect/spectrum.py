@@ -28,6 +28,9 @@ POWER_FLOOR = 1e-15
 #: Wider than a comb tooth (a Hann-windowed line spans ~4 bins), narrower than
 #: the gaps of the finest comb searched for.
 ENVELOPE_WIDTH_HZ = 24.0
+#: Length of the chunks whose spectra are also kept, to tell a comb that lasts the
+#: whole track (a decoder's) from one that comes and goes (a held note).
+CHUNK_SECONDS = 4.0
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,8 @@ class AverageSpectrum:
     n_fft: int
     frames: int
     power_db: FloatArray
+    chunk_power_db: FloatArray
+    """(chunks, bins): the same average over consecutive ~CHUNK_SECONDS pieces."""
 
     @property
     def bin_hz(self) -> float:
@@ -67,24 +72,32 @@ def average_spectrum(
     n_fft = n_fft or fft_size_for(sample_rate)
     hop = n_fft // 2
     window = signal.get_window("hann", n_fft).astype(np.float32)
-    total = np.zeros(n_fft // 2 + 1, dtype=np.float64)
-    frames = 0
+    frames_per_chunk = max(1, round(CHUNK_SECONDS * sample_rate / hop))
+    chunks: list[FloatArray] = []
+    chunk_frames: list[int] = []
     for segment in segments:
         x = np.asarray(segment, dtype=np.float32)
         if x.size < n_fft:
             x = np.pad(x, (0, n_fft - x.size))
         view = np.lib.stride_tricks.sliding_window_view(x, n_fft)[::hop]
-        # Batches bound the complex intermediate to ~32 MB whatever the segment length.
-        for start in range(0, view.shape[0], 64):
-            spec = scipy.fft.rfft(view[start : start + 64] * window, axis=1)
-            total += np.sum(spec.real**2 + spec.imag**2, axis=0, dtype=np.float64)
-        frames += view.shape[0]
-    mean_power = total / max(frames, 1) / float(np.sum(window**2))
+        starts = list(range(0, view.shape[0], frames_per_chunk))
+        if len(starts) > 1 and view.shape[0] - starts[-1] < frames_per_chunk // 2:
+            starts.pop()  # fold a short tail into the previous chunk
+        for i, start in enumerate(starts):
+            stop = starts[i + 1] if i + 1 < len(starts) else view.shape[0]
+            spec = scipy.fft.rfft(view[start:stop] * window, axis=1)
+            chunks.append(np.sum(spec.real**2 + spec.imag**2, axis=0, dtype=np.float64))
+            chunk_frames.append(stop - start)
+    norm = float(np.sum(window**2))
+    frames = sum(chunk_frames)
+    chunk_power = np.vstack(chunks) / (np.asarray(chunk_frames)[:, None] * norm)
+    mean_power = np.sum(np.vstack(chunks), axis=0) / (max(frames, 1) * norm)
     return AverageSpectrum(
         sample_rate=sample_rate,
         n_fft=n_fft,
         frames=frames,
         power_db=10.0 * np.log10(mean_power + POWER_FLOOR),
+        chunk_power_db=10.0 * np.log10(chunk_power + POWER_FLOOR),
     )
 
 
@@ -103,8 +116,16 @@ def lower_envelope(power_db: FloatArray, width_bins: int) -> FloatArray:
 
 def residual_db(spectrum: AverageSpectrum) -> FloatArray:
     """The spectrum minus its lower envelope: narrow peaks in dB above the local floor."""
-    width = round(ENVELOPE_WIDTH_HZ / spectrum.bin_hz)
-    return spectrum.power_db - lower_envelope(spectrum.power_db, width)
+    return _residual(spectrum.power_db, spectrum.bin_hz)
+
+
+def chunk_residuals_db(spectrum: AverageSpectrum) -> list[FloatArray]:
+    """The residual of every chunk's spectrum."""
+    return [_residual(chunk, spectrum.bin_hz) for chunk in spectrum.chunk_power_db]
+
+
+def _residual(power_db: FloatArray, bin_hz: float) -> FloatArray:
+    return power_db - lower_envelope(power_db, round(ENVELOPE_WIDTH_HZ / bin_hz))
 
 
 def effective_bandwidth(spectrum: AverageSpectrum, drop_db: float = 65.0) -> float:

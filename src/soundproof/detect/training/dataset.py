@@ -9,7 +9,9 @@ Recipe (DEVELOPERS.md data rules):
    become the cue.
 3. Both members of the pair then go through independent draws of the same random
    codec/resampling/loudness chain (:mod:`.chain`), so no codec can become the cue.
-4. A subset of pairs is also put through each named robustness condition.
+4. Each fake also appears "blended": its deviation from the input scaled by 0.15-0.6,
+   as a better-trained decoder of the same architecture would leave a fainter comb.
+5. A subset of pairs is also put through each named robustness condition.
 
 Every row keeps its provenance (package, track, decoder family, chain) so that the
 evaluation can split by package and by decoder family, never by track.
@@ -33,7 +35,9 @@ from soundproof.detect.features import FEATURE_NAMES, extract_features
 
 Log = Callable[[str], None]
 
-DATASET_VERSION = 1
+DATASET_VERSION = 3
+#: Range of the factor by which "blend" rows weaken a decoder's deviation from its input.
+BLEND_RANGE = (0.15, 0.6)
 
 
 @dataclass(frozen=True)
@@ -46,7 +50,7 @@ class BuildConfig:
     decoders_per_excerpt: int = 2
     decoder_steps: int | None = None
     decoder_train_excerpts: int = 24
-    robustness_every: int = 3
+    robustness_every: int = 4
     seed: int = 20261121
     workers: int = 0
 
@@ -64,6 +68,7 @@ class Row:
     condition: str
     chain: str
     sample_rate: int
+    bandwidth_hz: float
 
 
 def _stable_seed(*parts: object) -> int:
@@ -78,8 +83,32 @@ def _resample(audio: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
     return np.asarray(soxr.resample(audio, rate_in, rate_out, quality="HQ"), dtype=np.float32)
 
 
-def _features(audio: np.ndarray, rate: int) -> np.ndarray:
-    return extract_features([audio], rate).vector
+def _features(audio: np.ndarray, rate: int) -> tuple[np.ndarray, float]:
+    measured = extract_features([audio], rate)
+    return measured.vector, measured.bandwidth_hz
+
+
+def _rendered_pair(excerpt: Any, spec: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The rate-matched real excerpt and its decoded version, cached as float16 on disk.
+
+    Rendering is the slow step; keeping the pairs lets features be recomputed
+    after a change to the detector without rendering again.
+    """
+    from soundproof.detect.training import zoo
+
+    key = f"{_stable_seed(excerpt.path, excerpt.start_s):08x}-{spec.name}.npy"
+    path = _WORKER["cache"] / "detector" / "pairs" / key
+    if path.exists():
+        pair = np.load(path).astype(np.float32)
+        return pair[0], pair[1]
+    real = _resample(excerpt.audio, excerpt.sample_rate, spec.out_rate)
+    fake = np.asarray(zoo.render(_decoder(spec), spec, real), dtype=np.float32)[: real.size]
+    fake = np.pad(fake, (0, real.size - fake.size))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.npy")
+    np.save(tmp, np.stack([real, fake]).astype(np.float16))
+    tmp.replace(path)
+    return real, fake
 
 
 # -- decoders ---------------------------------------------------------------------------
@@ -98,10 +127,12 @@ def prepare_decoders(excerpts: list[Any], cache: Path, config: BuildConfig, log:
         path = cache / "decoders" / f"{spec.name}.pt"
         if path.exists():
             continue
-        chosen = rng.choice(len(excerpts), size=min(config.decoder_train_excerpts, len(excerpts)),
-                            replace=False)
-        audio = [_resample(excerpts[i].audio, excerpts[i].sample_rate, spec.out_rate)
-                 for i in chosen]
+        chosen = rng.choice(
+            len(excerpts), size=min(config.decoder_train_excerpts, len(excerpts)), replace=False
+        )
+        audio = [
+            _resample(excerpts[i].audio, excerpts[i].sample_rate, spec.out_rate) for i in chosen
+        ]
         started = time.perf_counter()
         steps = config.decoder_steps or zoo.DEFAULT_STEPS
         model = zoo.train_decoder(spec, audio, steps=steps, seed=spec.seed)
@@ -128,40 +159,59 @@ def _decoder(spec: Any) -> Any:
 
     models = _WORKER["models"]
     if spec.name not in models:
-        models[spec.name] = zoo.load_decoder(spec, _WORKER["cache"] / "decoders" / f"{spec.name}.pt")
+        models[spec.name] = zoo.load_decoder(
+            spec, _WORKER["cache"] / "decoders" / f"{spec.name}.pt"
+        )
     return models[spec.name]
 
 
 def _rows_for_excerpt(job: tuple[Any, list[Any], bool, int]) -> list[tuple[Row, np.ndarray]]:
     """All rows of one excerpt: for each assigned decoder, the rate-matched real/fake pair,
     clean, through the random chain, and (for some pairs) through every robustness condition."""
-    from soundproof.detect.training import chain, zoo
+    from soundproof.detect.training import chain
 
     excerpt, specs, with_conditions, seed = job
     out: list[tuple[Row, np.ndarray]] = []
     for spec in specs:
         rate = spec.out_rate
-        real = _resample(excerpt.audio, excerpt.sample_rate, rate)
-        fake = np.asarray(zoo.render(_decoder(spec), spec, real), dtype=np.float32)
+        real, fake = _rendered_pair(excerpt, spec)
         for label, audio in ((0, real), (1, fake)):
-            rng = np.random.default_rng(_stable_seed(seed, excerpt.path, excerpt.start_s,
-                                                     spec.name, label))
-            base = dict(label=label, package=excerpt.package, track=str(excerpt.path),
-                        start_s=float(excerpt.start_s),
-                        family=spec.family if label else "real",
-                        decoder=spec.name if label else "real")
-            out.append((Row(**base, condition="clean", chain="none", sample_rate=rate),
-                        _features(audio, rate)))
+            rng = np.random.default_rng(
+                _stable_seed(seed, excerpt.path, excerpt.start_s, spec.name, label)
+            )
+            base = dict(
+                label=label,
+                package=excerpt.package,
+                track=str(excerpt.path),
+                start_s=float(excerpt.start_s),
+                family=spec.family if label else "real",
+                decoder=spec.name if label else "real",
+            )
+            variants = [("clean", "none", audio, rate)]
             chained, chained_rate, desc = chain.random_post_chain(audio, rate, rng)
-            out.append((Row(**base, condition="chain", chain=desc, sample_rate=chained_rate),
-                        _features(chained, chained_rate)))
+            variants.append(("chain", desc, chained, chained_rate))
+            if label == 1:
+                # A better-trained decoder leaves the same comb, only weaker: scale the
+                # decoder's deviation from its input so the fit sees faint combs too.
+                alpha = float(rng.uniform(*BLEND_RANGE))
+                faint = real + alpha * (fake - real)
+                faint, faint_rate, desc = chain.random_post_chain(faint, rate, rng)
+                variants.append(("blend", f"blend{alpha:.2f},{desc}", faint, faint_rate))
             if with_conditions:
                 for name in chain.ROBUSTNESS_CONDITIONS:
-                    if name == "clean":
-                        continue
-                    varied, varied_rate = chain.apply_condition(audio, rate, name, rng)
-                    out.append((Row(**base, condition=name, chain=name, sample_rate=varied_rate),
-                                _features(varied, varied_rate)))
+                    if name != "clean":
+                        varied, varied_rate = chain.apply_condition(audio, rate, name, rng)
+                        variants.append((name, name, varied, varied_rate))
+            for condition, description, samples, samples_rate in variants:
+                vector, bandwidth = _features(samples, samples_rate)
+                row = Row(
+                    **base,
+                    condition=condition,
+                    chain=description,
+                    sample_rate=samples_rate,
+                    bandwidth_hz=bandwidth,
+                )
+                out.append((row, vector))
     return out
 
 
@@ -214,8 +264,10 @@ class Dataset:
             FEATURE_NAMES
         ):
             return None
-        rows = [Row(**json.loads(line)) for line in
-                (directory / "rows.jsonl").read_text(encoding="utf-8").splitlines()]
+        rows = [
+            Row(**json.loads(line))
+            for line in (directory / "rows.jsonl").read_text(encoding="utf-8").splitlines()
+        ]
         return cls(np.load(directory / "features.npy"), rows)
 
 
@@ -225,8 +277,13 @@ def build_dataset(cache: Path, config: BuildConfig, log: Log = print) -> Dataset
 
     started = time.perf_counter()
     tracks = corpus.ensure_corpus(cache, log=log)
-    excerpts = corpus.cut_excerpts(tracks, excerpt_s=config.excerpt_s, per_track=config.per_track,
-                                   max_per_package=config.max_per_package, seed=config.seed)
+    excerpts = corpus.cut_excerpts(
+        tracks,
+        excerpt_s=config.excerpt_s,
+        per_track=config.per_track,
+        max_per_package=config.max_per_package,
+        seed=config.seed,
+    )
     log(f"corpus: {len(excerpts)} excerpts of {config.excerpt_s:g} s from {len(tracks)} tracks")
     specs = prepare_decoders(excerpts, cache, config, log)
     workers = config.workers or os.cpu_count() or 1
@@ -239,8 +296,10 @@ def build_dataset(cache: Path, config: BuildConfig, log: Log = print) -> Dataset
                 rows.append(row)
                 features.append(vector)
             if done % 20 == 0 or done == len(jobs):
-                log(f"rendered {done}/{len(jobs)} excerpts, {len(rows)} rows, "
-                    f"{time.perf_counter() - started:.0f} s")
+                log(
+                    f"rendered {done}/{len(jobs)} excerpts, {len(rows)} rows, "
+                    f"{time.perf_counter() - started:.0f} s"
+                )
     dataset = Dataset(np.vstack(features), rows)
     dataset.save(cache / "detector" / "dataset")
     return dataset

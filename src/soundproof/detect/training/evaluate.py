@@ -46,8 +46,15 @@ class Block:
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"n_real": self.n_real, "n_fake": self.n_fake}
-        for key in ("accuracy", "balanced_accuracy", "recall", "false_positive_rate", "roc_auc",
-                    "abstained", "decided_accuracy"):
+        for key in (
+            "accuracy",
+            "balanced_accuracy",
+            "recall",
+            "false_positive_rate",
+            "roc_auc",
+            "abstained",
+            "decided_accuracy",
+        ):
             out[key] = getattr(self, key).as_dict()
         return out
 
@@ -85,8 +92,14 @@ def calibration(labels: np.ndarray, p: np.ndarray, bins: int = 10) -> dict[str, 
             continue
         mean_p, rate = float(p[sel].mean()), float(labels[sel].mean())
         ece += sel.mean() * abs(mean_p - rate)
-        table.append({"bin": f"{edges[b]:.1f}-{edges[b + 1]:.1f}", "n": int(sel.sum()),
-                      "mean_p_ai": mean_p, "fraction_ai": rate})
+        table.append(
+            {
+                "bin": f"{edges[b]:.1f}-{edges[b + 1]:.1f}",
+                "n": int(sel.sum()),
+                "mean_p_ai": mean_p,
+                "fraction_ai": rate,
+            }
+        )
     return {"ece": float(ece), "bins": table}
 
 
@@ -105,24 +118,30 @@ def build_report(data: Dataset, p: np.ndarray, model: CombModel) -> dict[str, An
         "verdict_thresholds": {"human_below": model.human_below, "ai_above": model.ai_above},
         "rows": len(data.rows),
         "overall": block(labels[main], p[main], model).as_dict(),
-        "overall_clean": block(labels[condition == "clean"], p[condition == "clean"],
-                               model).as_dict(),
+        "overall_clean": block(
+            labels[condition == "clean"], p[condition == "clean"], model
+        ).as_dict(),
         "calibration": calibration(labels[main], p[main]),
     }
     fams = sorted(set(family[labels == 1]))
     report["recall_by_family"] = {
-        f: wilson(int(np.sum((p >= DECISION) & main & (family == f))),
-                  int(np.sum(main & (family == f)))).as_dict() for f in fams
+        f: wilson(
+            int(np.sum((p >= DECISION) & main & (family == f))), int(np.sum(main & (family == f)))
+        ).as_dict()
+        for f in fams
     }
     decoder = data.column("decoder")
     report["recall_by_decoder"] = {
-        d: wilson(int(np.sum((p >= DECISION) & main & (decoder == d))),
-                  int(np.sum(main & (decoder == d)))).as_dict()
+        d: wilson(
+            int(np.sum((p >= DECISION) & main & (decoder == d))), int(np.sum(main & (decoder == d)))
+        ).as_dict()
         for d in sorted(set(decoder[labels == 1]))
     }
     report["fpr_by_package"] = {
-        pk: wilson(int(np.sum((p >= DECISION) & main & (package == pk) & (labels == 0))),
-                   int(np.sum(main & (package == pk) & (labels == 0)))).as_dict()
+        pk: wilson(
+            int(np.sum((p >= DECISION) & main & (package == pk) & (labels == 0))),
+            int(np.sum(main & (package == pk) & (labels == 0))),
+        ).as_dict()
         for pk in sorted(set(package))
     }
     comb_families = [f for f in fams if f in COMB_FAMILIES]
@@ -134,7 +153,8 @@ def build_report(data: Dataset, p: np.ndarray, model: CombModel) -> dict[str, An
         robustness[cond] = block(labels[rows], p[rows], model).as_dict()
         robustness[cond]["recall_comb_families"] = wilson(
             int(np.sum((p >= DECISION) & rows & np.isin(family, comb_families))),
-            int(np.sum(rows & np.isin(family, comb_families)))).as_dict()
+            int(np.sum(rows & np.isin(family, comb_families))),
+        ).as_dict()
     report["robustness"] = robustness
     return report
 
@@ -168,27 +188,61 @@ def render_markdown(report: dict[str, Any]) -> str:
         "|---|---|---|",
     ]
     c = report["overall_comb_families"]
-    for key in ("accuracy", "balanced_accuracy", "roc_auc", "recall", "false_positive_rate",
-                "abstained", "decided_accuracy"):
+    for key in (
+        "accuracy",
+        "balanced_accuracy",
+        "roc_auc",
+        "recall",
+        "false_positive_rate",
+        "abstained",
+        "decided_accuracy",
+    ):
         lines.append(f"| {key.replace('_', ' ')} | {_fmt(o[key])} | {_fmt(c[key])} |")
     lines += ["", "## Recall per held-out decoder family", "", "| family | recall |", "|---|---|"]
     lines += [f"| {f} | {_fmt(v)} |" for f, v in report["recall_by_family"].items()]
     lines += ["", "## Recall per decoder", "", "| decoder | recall |", "|---|---|"]
     lines += [f"| {f} | {_fmt(v)} |" for f, v in report["recall_by_decoder"].items()]
-    lines += ["", "## False-positive rate per held-out package (real music)", "",
-              "| package | FPR |", "|---|---|"]
+    lines += [
+        "",
+        "## False-positive rate per held-out package (real music)",
+        "",
+        "| package | FPR |",
+        "|---|---|",
+    ]
     lines += [f"| {f} | {_fmt(v)} |" for f, v in report["fpr_by_package"].items()]
-    lines += ["", "## Robustness (one row per condition, no random chain)", "",
-              "| condition | recall (all) | recall (comb families) | FPR | ROC-AUC |",
-              "|---|---|---|---|---|"]
+    lines += [
+        "",
+        "## Robustness (one row per condition, no random chain)",
+        "",
+        "| condition | recall (all) | recall (comb families) | FPR | ROC-AUC |",
+        "|---|---|---|---|---|",
+    ]
     for cond, b in report["robustness"].items():
-        lines.append(f"| {cond} | {_fmt(b['recall'])} | {_fmt(b['recall_comb_families'])} | "
-                     f"{_fmt(b['false_positive_rate'])} | {_fmt(b['roc_auc'])} |")
+        lines.append(
+            f"| {cond} | {_fmt(b['recall'])} | {_fmt(b['recall_comb_families'])} | "
+            f"{_fmt(b['false_positive_rate'])} | {_fmt(b['roc_auc'])} |"
+        )
+    if "bandwidth_abstention" in report:
+        lines += [
+            "",
+            "## Abstained for low bandwidth (not scored above)",
+            "",
+            "| condition | abstained |",
+            "|---|---|",
+        ]
+        lines += [f"| {c} | {_fmt(v)} |" for c, v in report["bandwidth_abstention"].items()]
     cal = report["calibration"]
-    lines += ["", f"## Calibration (ECE {cal['ece']:.3f})", "",
-              "| p_ai bin | n | mean p_ai | fraction AI |", "|---|---|---|---|"]
-    lines += [f"| {b['bin']} | {b['n']} | {b['mean_p_ai']:.3f} | {b['fraction_ai']:.3f} |"
-              for b in cal["bins"]]
+    lines += [
+        "",
+        f"## Calibration (ECE {cal['ece']:.3f})",
+        "",
+        "| p_ai bin | n | mean p_ai | fraction AI |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| {b['bin']} | {b['n']} | {b['mean_p_ai']:.3f} | {b['fraction_ai']:.3f} |"
+        for b in cal["bins"]
+    ]
     return "\n".join(lines) + "\n"
 
 

@@ -12,7 +12,11 @@ from soundproof.detect.model import AnalysisSettings, CombModel
 from soundproof.detect.training.dataset import Dataset
 
 #: Rows the classifier learns from; robustness conditions are kept for evaluation only.
-TRAIN_CONDITIONS = ("clean", "chain")
+TRAIN_CONDITIONS = ("clean", "chain", "blend")
+#: Families with no learned upsampler (Griffin-Lim inverts a spectrogram with a
+#: fixed STFT). They leave no comb, so as "ai" rows of a comb classifier they are
+#: label noise that only raises false positives; they are still evaluated.
+NO_UPSAMPLER_FAMILIES = ("griffinlim",)
 #: Inverse L2 strength; mild, so no single feature's scale dominates.
 REGULARISATION_C = 1.0
 
@@ -48,9 +52,18 @@ def fit_model(
     )
 
 
+def decided_mask(data: Dataset) -> np.ndarray:
+    """Rows the detector does not abstain on for bandwidth (it never scores those)."""
+    return data.column("bandwidth_hz").astype(float) >= AnalysisSettings().min_bandwidth_hz
+
+
 def training_mask(data: Dataset) -> np.ndarray:
-    """Rows of the training conditions."""
-    return np.isin(data.column("condition"), TRAIN_CONDITIONS)
+    """Rows of the training conditions that the detector would score."""
+    return (
+        np.isin(data.column("condition"), TRAIN_CONDITIONS)
+        & decided_mask(data)
+        & ~np.isin(data.column("family"), NO_UPSAMPLER_FAMILIES)
+    )
 
 
 def heldout_probabilities(data: Dataset, log: Callable[[str], None] = print) -> np.ndarray:

@@ -18,7 +18,13 @@ import numpy as np
 from soundproof.detect.model import CombModel
 from soundproof.detect.training.dataset import BuildConfig, Dataset, build_dataset
 from soundproof.detect.training.evaluate import build_report, write_report
-from soundproof.detect.training.fit import final_model, heldout_probabilities, training_mask
+from soundproof.detect.training.fit import (
+    decided_mask,
+    final_model,
+    heldout_probabilities,
+    training_mask,
+)
+from soundproof.detect.training.stats import wilson
 from soundproof.errors import TrainingError
 
 Log = Callable[[str], None]
@@ -72,7 +78,7 @@ def train(
                 shutil.rmtree(stale)
     data = load_or_build(cache, config, rebuild=from_scratch, log=log)
     mask = training_mask(data)
-    summary = {
+    summary: dict[str, object] = {
         "build": asdict(config),
         "rows_by_family": dict(Counter(data.column("family")[mask].tolist())),
         "rows_by_package": dict(Counter(data.column("package")[mask].tolist())),
@@ -98,9 +104,15 @@ def evaluate(
     if len(set(data.column("package").tolist())) < 2:
         raise TrainingError("evaluation needs at least two packages to hold one out")
     p = heldout_probabilities(data, log=log)
-    keep = np.isfinite(p)
+    decided = decided_mask(data)
+    keep = np.isfinite(p) & decided
     subset = Dataset(data.features[keep], [r for r, k in zip(data.rows, keep, strict=True) if k])
     report = build_report(subset, p[keep], model)
+    conditions = data.column("condition")
+    report["bandwidth_abstention"] = {
+        c: wilson(int(np.sum(~decided & (conditions == c))), int(np.sum(conditions == c))).as_dict()
+        for c in sorted(set(conditions.tolist()))
+    }
     json_path, md_path = write_report(report, out_dir)
     log(f"report written to {md_path} and {json_path}")
     return report

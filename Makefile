@@ -1,0 +1,44 @@
+# Soundproof developer entry points. Each target installs what it needs into .venv.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip
+
+.PHONY: demo test lint typecheck bench eval train clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+# Core install only (no torch): decode, detect, scan.
+$(VENV)/.core: $(BIN)/python pyproject.toml
+	$(PIP) install --quiet -e .
+	touch $@
+
+# Everything the tests exercise: the core, the [train] extra and the dev tools.
+$(VENV)/.dev: $(BIN)/python pyproject.toml
+	$(PIP) install --quiet -e '.[train,dev]'
+	touch $@ $(VENV)/.core
+
+demo: $(VENV)/.core
+	$(BIN)/soundproof demo --out demo-data
+
+test: lint
+	$(BIN)/python -m pytest -q -n 2
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+
+train: $(VENV)/.dev
+	$(BIN)/soundproof detect train --output src/soundproof/models/detector.json
+
+eval: $(VENV)/.dev
+	$(BIN)/soundproof detect eval --out docs/evaluation
+
+bench: $(VENV)/.dev
+	$(BIN)/python benchmarks/detector_speed.py
+
+clean:
+	rm -rf $(VENV) demo-data .pytest_cache .mypy_cache .ruff_cache

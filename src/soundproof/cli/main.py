@@ -1,0 +1,293 @@
+"""The ``soundproof`` command line (console script ``soundproof = soundproof.cli.main:app``).
+
+Commands are thin: ``scan`` is :func:`soundproof.scan.scan` plus a way to show the rows,
+``demo`` is :func:`soundproof.demo.make_demo_set` followed by a scan. Exit codes follow
+DESIGN.md: 0 success; 1 only when a row matched ``--fail-on``; 2 for a usage error or
+when no input could be used at all (every path missing, every file undecodable, or no
+audio file found). A bug exits 3 with a one-line hint (see
+:mod:`soundproof.cli.common`); Ctrl-C exits 130.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from contextlib import ExitStack
+from enum import StrEnum
+from pathlib import Path
+from typing import IO, Annotated
+
+import typer
+from rich.console import Console
+
+from soundproof import __version__
+from soundproof.cli.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_USAGE,
+    DebugOption,
+    cli_command,
+    print_error,
+    set_global_debug,
+)
+from soundproof.cli.detect import detect_app
+from soundproof.cli.output import Tally, render_table, write_jsonl
+from soundproof.errors import UsageError
+
+app = typer.Typer(
+    name="soundproof",
+    help="Open, on-premise audio trust: is this track AI-generated, and why?",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(detect_app, name="detect")
+
+
+class OutputFormat(StrEnum):
+    """How ``scan`` prints its rows."""
+
+    table = "table"
+    jsonl = "jsonl"
+
+
+class FailOn(StrEnum):
+    """Verdicts that make ``scan`` exit 1 when ``--fail-on`` names them."""
+
+    ai = "ai"
+    uncertain = "uncertain"
+    error = "error"
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"soundproof {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_version_callback,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show full tracebacks for every command.")
+    ] = False,
+) -> None:
+    """Open, on-premise audio trust: is this track AI-generated, and why?"""
+    set_global_debug(debug)
+
+
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        "-j",
+        min=0,
+        help=(
+            "Worker processes; 0 = one per core, 1 = in-process. Default: SOUNDPROOF_WORKERS or 0."
+        ),
+    ),
+]
+NoProgressOption = Annotated[
+    bool, typer.Option("--no-progress", help="Hide the progress line on stderr.")
+]
+
+
+@app.command(
+    help=(
+        "Tell, for each audio file, whether it was made by an AI music generator.\n\n"
+        "Each row has a verdict (ai, human, uncertain or error), a calibrated p_ai and an "
+        "explanation. A file that cannot be analysed is an error row; the scan goes on. "
+        "Exit codes: 0 success, 1 a --fail-on verdict was found, 2 usage error or no "
+        "usable input."
+    )
+)
+@cli_command
+def scan(
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            help="Audio files, or directories to search recursively for audio files.",
+            metavar="PATH",
+            show_default=False,
+        ),
+    ],
+    output_format: Annotated[
+        OutputFormat,
+        typer.Option("--format", "-f", help="table for people, jsonl for scripts."),
+    ] = OutputFormat.table,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write to FILE instead of stdout.", dir_okay=False),
+    ] = None,
+    workers: WorkersOption = None,
+    model: Annotated[
+        Path | None,
+        typer.Option(
+            "--model",
+            help="Detector model file (default: the shipped model).",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
+    fail_on: Annotated[
+        list[FailOn] | None,
+        typer.Option(
+            "--fail-on",
+            help="Exit 1 if any track gets this verdict (repeatable).",
+            case_sensitive=False,
+        ),
+    ] = None,
+    no_progress: NoProgressOption = False,
+    ordered: Annotated[
+        bool,
+        typer.Option("--ordered", help="jsonl: write rows in input order, not as they finish."),
+    ] = False,
+    debug: DebugOption = False,
+) -> None:
+    """Tell, for each audio file, whether it was made by an AI music generator.
+
+    Each row has a verdict (ai, human, uncertain or error), a calibrated p_ai and an
+    explanation. A file that cannot be analysed is an error row; the scan goes on.
+    """
+    code = run_scan(
+        paths,
+        output_format=output_format,
+        output=output,
+        workers=workers,
+        model=model,
+        fail_on={f.value for f in fail_on or ()},
+        progress=not no_progress,
+        ordered=ordered,
+    )
+    raise typer.Exit(code)
+
+
+@app.command(
+    help=(
+        "Write a small offline demo set (human, AI and broken files) and scan it.\n\n"
+        'The "human" clips are synthesised music, the "ai" ones the same clips through a '
+        "small neural decoder, and broken.mp3 shows an error row. See OUT/README.txt."
+    )
+)
+@cli_command
+def demo(
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder to write the demo set into.", file_okay=False)
+    ] = Path("demo-data"),
+    seed: Annotated[int, typer.Option(help="Changes every melody and decoder weight.")] = 0,
+    workers: WorkersOption = None,
+    no_progress: NoProgressOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Write a small offline demo set (human, AI and broken files) and scan it.
+
+    The "human" clips are synthesised music; the "ai" ones are the same clips through
+    a small neural decoder; broken.mp3 shows an error row. See OUT/README.txt.
+    """
+    from soundproof.demo import make_demo_set
+
+    err = Console(stderr=True)
+    with err.status("synthesising the demo set", spinner="dots"):
+        files = make_demo_set(out, seed=seed)
+    err.print(f"wrote {len(files)} files to {out} (see {out / 'README.txt'}); scanning them")
+    inputs = [out / "human", out / "ai", out / "broken.mp3"]
+    code = run_scan(
+        [str(path) for path in inputs],
+        output_format=OutputFormat.table,
+        output=None,
+        workers=workers,
+        model=None,
+        fail_on=set(),
+        progress=not no_progress,
+        ordered=True,
+    )
+    raise typer.Exit(code)
+
+
+def run_scan(
+    paths: Sequence[str],
+    *,
+    output_format: OutputFormat,
+    output: Path | None,
+    workers: int | None,
+    model: Path | None,
+    fail_on: set[str],
+    progress: bool,
+    ordered: bool,
+) -> int:
+    """Scan ``paths``, print the rows, and return the exit code (0, 1 or 2)."""
+    from soundproof.config import get_settings
+    from soundproof.scan import scan as scan_paths
+
+    if not paths:
+        raise UsageError("no PATH given")
+    n_workers = workers if workers is not None else get_settings().workers
+    tally = Tally()
+    with ExitStack() as stack:
+        out: IO[str] = sys.stdout
+        if output is not None:
+            try:
+                out = stack.enter_context(output.open("w", encoding="utf-8"))
+            except OSError as exc:
+                raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+        results = scan_paths(
+            paths,
+            workers=n_workers,
+            detector_path=model,
+            progress=progress,
+            ordered=ordered or output_format is OutputFormat.table,
+        )
+        stack.callback(results.close)  # shuts the worker pool down, even on an early exit
+        if output_format is OutputFormat.jsonl:
+            try:
+                write_jsonl(results, out, tally)
+            except BrokenPipeError:
+                # The reader went away (`| head`): stop quietly, as Unix tools do.
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
+                return EXIT_OK
+            print(tally.summary(), file=sys.stderr)
+        else:
+            console = _table_console(out if output is not None else None)
+            render_table(results, console, tally)
+            console.print(tally.summary(), highlight=False)
+    return _exit_code(tally, fail_on)
+
+
+def _table_console(file: IO[str] | None) -> Console:
+    """A console for the table: colours on a terminal, plain and wide in a file or pipe."""
+    if file is not None:
+        return Console(file=file, no_color=True, width=160, highlight=False)
+    console = Console(highlight=False)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console = Console(highlight=False, width=160)
+    return console
+
+
+def _exit_code(tally: Tally, fail_on: set[str]) -> int:
+    """Apply the exit-code contract, explaining a 2 on stderr."""
+    if tally.total == 0:
+        print_error("no audio files found in the given paths")
+        return EXIT_USAGE
+    if tally.usable == 0:
+        noun = "input" if tally.total == 1 else f"all {tally.total} inputs"
+        print_error(f"no usable input: {noun} failed (see the error rows)")
+        return EXIT_USAGE
+    if any(tally.counts[label] for label in fail_on):
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+__all__ = ["app", "main", "run_scan"]
+
+if __name__ == "__main__":  # python -m soundproof.cli.main
+    app()

@@ -1,0 +1,142 @@
+"""The scan runner's scheduling, independent of the detector.
+
+The per-file task is injected through :func:`run_sources`, so these tests can make a
+file raise or kill its worker process and check that the batch goes on. Tasks must be
+module-level functions: spawned workers import this module to find them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from soundproof.detect.result import TrackResult
+from soundproof.errors import ModelError
+from soundproof.scan.runner import (
+    CRASH_MESSAGE,
+    IN_FLIGHT_PER_WORKER,
+    _analyze_in_worker,
+    _init_worker,
+    _with_metadata,
+    run_sources,
+    scan,
+)
+from soundproof.scan.sources import Source
+
+# --------------------------------------------------------------------------- fake work
+
+
+def _init_noop() -> None:
+    """Stands in for loading the detector."""
+
+
+def _fake_task(path: str) -> TrackResult:
+    """Human for every file, except names that ask to raise or to kill the worker."""
+    name = Path(path).name
+    if "crash" in name:
+        os._exit(13)  # a segfault, as the pool sees it
+    if "boom" in name:
+        raise ValueError("unexpected")
+    return TrackResult.model_validate({"path": path, "verdict": "human", "p_ai": 0.1})
+
+
+def _sources(names: list[str]) -> list[Source]:
+    return [Source(path=f"/virtual/{name}") for name in names]
+
+
+def _run(names: list[str], workers: int, ordered: bool = False) -> list[TrackResult]:
+    return list(
+        run_sources(
+            _sources(names),
+            workers=workers,
+            initializer=_init_noop,
+            initargs=(),
+            task=_fake_task,
+            ordered=ordered,
+        )
+    )
+
+
+# --------------------------------------------------------------------------- tests
+
+
+def test_in_process_exception_becomes_error_row_and_scan_goes_on() -> None:
+    rows = _run(["a.wav", "boom.wav", "c.wav"], workers=1)
+    assert [r.verdict for r in rows] == ["human", "error", "human"]
+    assert rows[1].error is not None and "ValueError" in rows[1].error
+
+
+def test_source_errors_are_rows_in_place() -> None:
+    sources = [Source("/x/a.wav"), Source("/x/missing.wav", error="no such file"), Source("/x/b")]
+    rows = list(
+        run_sources(sources, workers=1, initializer=_init_noop, initargs=(), task=_fake_task)
+    )
+    assert [(r.path, r.verdict) for r in rows] == [
+        ("/x/a.wav", "human"),
+        ("/x/missing.wav", "error"),
+        ("/x/b", "human"),
+    ]
+    assert rows[1].error == "no such file"
+
+
+def test_pool_isolates_the_file_that_kills_its_worker() -> None:
+    names = [f"{i:02d}.wav" for i in range(10)]
+    names[4] = "04-crash.wav"
+    names[7] = "07-boom.wav"
+    rows = _run(names, workers=2, ordered=True)
+    assert [Path(r.path).name for r in rows] == names  # every input once, in order
+    by_name = {Path(r.path).name: r for r in rows}
+    assert by_name["04-crash.wav"].verdict == "error"
+    assert by_name["04-crash.wav"].error == CRASH_MESSAGE
+    assert by_name["07-boom.wav"].verdict == "error"
+    others = [r for n, r in by_name.items() if n not in {"04-crash.wav", "07-boom.wav"}]
+    assert [r.verdict for r in others] == ["human"] * 8
+
+
+def test_unordered_pool_yields_every_input_once() -> None:
+    names = [f"{i:02d}.wav" for i in range(12)]
+    rows = _run(names, workers=2)
+    assert sorted(Path(r.path).name for r in rows) == names
+
+
+def test_submission_is_bounded() -> None:
+    pulled = 0
+
+    def counting() -> Iterator[Source]:
+        nonlocal pulled
+        for i in range(1000):
+            pulled += 1
+            yield Source(path=f"/virtual/{i}.wav")
+
+    results = run_sources(
+        counting(), workers=2, initializer=_init_noop, initargs=(), task=_fake_task
+    )
+    next(results)
+    assert pulled <= IN_FLIGHT_PER_WORKER * 2 + 1
+    results.close()  # shuts the pool down
+
+
+def test_model_error_is_raised_not_turned_into_rows(tmp_path: Path) -> None:
+    missing_model = tmp_path / "no-model.json"
+    audio = tmp_path / "a.wav"
+    audio.write_bytes(b"RIFF")
+    rows = run_sources(
+        [Source(str(audio))],
+        workers=1,
+        initializer=_init_worker,
+        initargs=(missing_model,),
+        task=_analyze_in_worker,
+    )
+    with pytest.raises(ModelError):
+        list(rows)
+    with pytest.raises(ModelError):
+        list(scan([audio, audio], workers=2, detector_path=missing_model, progress=False))
+
+
+def test_metadata_from_the_source_fills_the_row() -> None:
+    row = TrackResult.model_validate({"path": "p", "verdict": "ai", "title": "Own title"})
+    merged = _with_metadata(row, Source("p", title="Playlist title", artist="A", isrc="X"))
+    assert (merged.title, merged.artist, merged.isrc) == ("Own title", "A", "X")
