@@ -14,7 +14,6 @@ from soundproof.detect.training.zoo import (  # noqa: E402
     FAMILIES,
     DecoderSpec,
     build_decoder,
-    comb_contrast,
     load_decoder,
     render,
     save_decoder,
@@ -23,6 +22,7 @@ from soundproof.detect.training.zoo import (  # noqa: E402
 )
 from soundproof.detect.training.zoo.losses import reconstruction_loss  # noqa: E402
 
+from .comb_oracle import comb_contrast  # noqa: E402
 from .signals import pink_noise, simple_music  # noqa: E402
 
 pytestmark = pytest.mark.train

@@ -37,7 +37,7 @@ CANDIDATES = 5
 #: these multiples of every candidate are refined too.
 MULTIPLES = (1, 2, 3, 4, 6)
 #: Integer ratios checked when correcting octave errors of the spacing.
-SUBDIVISIONS = (2, 3, 4, 5, 6, 8)
+SUBDIVISIONS = (2, 3, 4, 5, 6, 7, 8)
 #: Grid points per candidate at each level of the coarse-to-fine refinement.
 REFINE_STEPS = 41
 #: A tooth "holds" when it rises this far above the mean gap level (dB).
@@ -163,7 +163,7 @@ class BandSearch:
                 return self.scores(best, 1)
             width = step
 
-    def octave_correct(self, spacing: float, max_spacing: float) -> float:
+    def octave_correct(self, spacing: float, min_spacing: float, max_spacing: float) -> float:
         """Fix a multiple or sub-multiple of the true spacing.
 
         A sub-multiple (every m-th tooth real) has 1/m of the contrast: if some
@@ -182,7 +182,7 @@ class BandSearch:
                 k = int(np.argmax(np.where(ok, up.contrast, -np.inf)))
                 spacing, base = float(up.spacing[k]), float(up.contrast[k])
         finer = spacing / m
-        fits = finer >= MIN_SPACING_HZ
+        fits = finer >= min_spacing
         if np.any(fits):
             down = self.refine(finer[fits], 0.25)
             ok = down.contrast >= 0.8 * base
@@ -192,7 +192,7 @@ class BandSearch:
 
 
 def coarse_candidates(
-    band_residual: FloatArray, bin_hz: float, max_spacing_hz: float
+    band_residual: FloatArray, bin_hz: float, min_spacing_hz: float, max_spacing_hz: float
 ) -> tuple[FloatArray, FloatArray]:
     """Spacings (Hz) at the strongest whitened peaks of the band's periodicity spectrum."""
     n = band_residual.size
@@ -201,7 +201,7 @@ def coarse_candidates(
     magnitude = np.abs(scipy.fft.rfft(centred * np.hanning(n), n=n_pad))
     # Quefrency index j <-> period n_pad / j bins <-> spacing (n_pad / j) * bin_hz.
     j_lo = max(2, int(np.floor(n_pad * bin_hz / max_spacing_hz)))
-    j_hi = min(magnitude.size - 2, int(np.ceil(n_pad * bin_hz / MIN_SPACING_HZ)))
+    j_hi = min(magnitude.size - 2, int(np.ceil(n_pad * bin_hz / min_spacing_hz)))
     if j_hi <= j_lo + 2:
         return np.empty(0), np.empty(0)
     floor = ndimage.median_filter(magnitude, size=63, mode="nearest") + 1e-12
@@ -214,15 +214,22 @@ def coarse_candidates(
     return n_pad * bin_hz / (best + j_lo).astype(np.float64), segment[best]
 
 
-def find_comb(residual: FloatArray, bin_hz: float, band: tuple[float, float]) -> CombEvidence:
+def find_comb(
+    residual: FloatArray,
+    bin_hz: float,
+    band: tuple[float, float],
+    *,
+    min_spacing: float = MIN_SPACING_HZ,
+    min_teeth: int = MIN_TEETH,
+) -> CombEvidence:
     """The strongest comb in ``band`` (Hz) of a residual spectrum, or empty evidence."""
     lo, hi = band
-    max_spacing = (hi - lo) / MIN_TEETH
-    if max_spacing < MIN_SPACING_HZ * 1.5:
+    max_spacing = (hi - lo) / min_teeth
+    if max_spacing < min_spacing * 1.5:
         return CombEvidence.none(band)
     lo_bin, hi_bin = int(np.ceil(lo / bin_hz)), int(np.floor(hi / bin_hz))
     band_residual = residual[lo_bin : hi_bin + 1]
-    candidates, prominences = coarse_candidates(band_residual, bin_hz, max_spacing)
+    candidates, prominences = coarse_candidates(band_residual, bin_hz, min_spacing, max_spacing)
     if candidates.size == 0:
         return CombEvidence.none(band)
     multiples = [
@@ -234,7 +241,7 @@ def find_comb(residual: FloatArray, bin_hz: float, band: tuple[float, float]) ->
     search = BandSearch(residual, bin_hz, lo, hi)
     refined = search.refine(np.array([c for c, _ in multiples]), 1.5)
     i = int(np.argmax(refined.t_stat))
-    spacing = search.octave_correct(float(refined.spacing[i]), max_spacing)
+    spacing = search.octave_correct(float(refined.spacing[i]), min_spacing, max_spacing)
     final = search.refine(np.array([spacing]), 0.25)
     return CombEvidence(
         band=band,

@@ -2,7 +2,9 @@
 
 Two bands are searched separately, as in the published analysis: 5-16 kHz, where
 most music still has energy after lossy coding, and 16 kHz-Nyquist, where a comb
-is least masked by the music itself. Features describe the strongest comb of each
+is least masked by the music itself. A third, wide search (2 kHz-Nyquist, spacings
+of 1 kHz and up) catches the coarse combs of the last upsampling stages, which
+survive training best. Features describe the strongest comb of each
 band (contrast, its t statistic, consistency across teeth, coarse prominence) and
 how peaky the band is anyway (roughness), so the classifier can learn to discount
 material that is comb-like by nature (codec filterbanks, tracker music).
@@ -27,9 +29,14 @@ from soundproof.detect.spectrum import (
 
 MID_BAND = (5000.0, 16000.0)
 HIGH_BAND_START = 16000.0
+#: Trained decoders keep their coarsest combs longest: lines every rate / (product of
+#: the last strides), kHz apart. Those need a wide band to show three or more teeth.
+WIDE_BAND_START = 2000.0
+WIDE_MIN_SPACING_HZ = 1000.0
+WIDE_MIN_TEETH = 3
 #: Keep this far below the cut-off or Nyquist, where filters roll off.
 EDGE_MARGIN_HZ = 250.0
-BAND_NAMES = ("mid", "high")
+BAND_NAMES = ("mid", "high", "wide")
 
 PER_BAND = (
     "present",
@@ -98,6 +105,7 @@ def band_limits(sample_rate: int, bandwidth_hz: float) -> dict[str, tuple[float,
     return {
         "mid": (MID_BAND[0], min(MID_BAND[1], top)),
         "high": (HIGH_BAND_START, top),
+        "wide": (WIDE_BAND_START, top),
     }
 
 
@@ -107,17 +115,25 @@ def extract_features(segments: Sequence[NDArray[np.floating]], sample_rate: int)
     residual = residual_db(spectrum)
     bandwidth = effective_bandwidth(spectrum)
     evidence = {
-        name: (
-            find_comb(residual, spectrum.bin_hz, band)
-            if band[1] > band[0]
-            else CombEvidence.none(band)
-        )
+        name: _search(residual, spectrum.bin_hz, name, band)
         for name, band in band_limits(sample_rate, bandwidth).items()
     }
     chunks = chunk_residuals_db(spectrum)
     persistence = {name: _persistence(chunks, spectrum.bin_hz, e) for name, e in evidence.items()}
     analysed = float(sum(len(s) for s in segments)) / sample_rate
     return TrackFeatures(spectrum, residual, bandwidth, evidence, persistence, analysed)
+
+
+def _search(
+    residual: NDArray[np.float64], bin_hz: float, name: str, band: tuple[float, float]
+) -> CombEvidence:
+    if band[1] <= band[0]:
+        return CombEvidence.none(band)
+    if name == "wide":
+        return find_comb(
+            residual, bin_hz, band, min_spacing=WIDE_MIN_SPACING_HZ, min_teeth=WIDE_MIN_TEETH
+        )
+    return find_comb(residual, bin_hz, band)
 
 
 def _persistence(

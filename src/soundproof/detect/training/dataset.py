@@ -115,30 +115,40 @@ def _rendered_pair(excerpt: Any, spec: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 def prepare_decoders(excerpts: list[Any], cache: Path, config: BuildConfig, log: Log) -> list[Any]:
-    """Train (or load from the cache) every decoder of the zoo; returns their specs."""
-    import torch
+    """Train (or load from the cache) every decoder of the zoo; returns their specs.
 
+    Decoders train in parallel processes of one torch thread each: the models are
+    small, and on a shared machine two threads per model were measured 2-6x slower.
+    """
     from soundproof.detect.training import zoo
 
-    torch.set_num_threads(max(1, os.cpu_count() or 1))
     specs = zoo.zoo_specs()
     rng = np.random.default_rng(config.seed)
+    todo = []
     for spec in specs:
         path = cache / "decoders" / f"{spec.name}.pt"
-        if path.exists():
-            continue
-        chosen = rng.choice(
-            len(excerpts), size=min(config.decoder_train_excerpts, len(excerpts)), replace=False
-        )
-        audio = [
-            _resample(excerpts[i].audio, excerpts[i].sample_rate, spec.out_rate) for i in chosen
-        ]
-        started = time.perf_counter()
-        steps = config.decoder_steps or zoo.DEFAULT_STEPS
-        model = zoo.train_decoder(spec, audio, steps=steps, seed=spec.seed)
-        zoo.save_decoder(model, spec, path)
-        log(f"decoder {spec.name}: trained {steps} steps in {time.perf_counter() - started:.0f} s")
+        if not path.exists():
+            chosen = rng.choice(
+                len(excerpts), size=min(config.decoder_train_excerpts, len(excerpts)), replace=False
+            )
+            todo.append((spec, [excerpts[i] for i in chosen], path, config.decoder_steps))
+    workers = config.workers or os.cpu_count() or 1
+    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(str(cache),)) as pool:
+        for name, steps, seconds in pool.map(_train_one, todo):
+            log(f"decoder {name}: trained {steps} steps in {seconds:.0f} s")
     return specs
+
+
+def _train_one(job: tuple[Any, list[Any], Path, int | None]) -> tuple[str, int, float]:
+    from soundproof.detect.training import zoo
+
+    spec, chosen, path, steps = job
+    audio = [_resample(e.audio, e.sample_rate, spec.out_rate) for e in chosen]
+    started = time.perf_counter()
+    steps = steps or zoo.DEFAULT_STEPS
+    model = zoo.train_decoder(spec, audio, steps=steps, seed=spec.seed)
+    zoo.save_decoder(model, spec, path)
+    return spec.name, steps, time.perf_counter() - started
 
 
 # -- per-excerpt work (runs in worker processes) -----------------------------------------

@@ -93,8 +93,46 @@ def heldout_probabilities(data: Dataset, log: Callable[[str], None] = print) -> 
     return probabilities
 
 
-def final_model(data: Dataset, version: str, summary: dict[str, object]) -> CombModel:
+#: Operating point: at most this share of real excerpts may be called "ai"...
+TARGET_FALSE_POSITIVE_RATE = 0.01
+#: ...and at most this share of comb-leaving fakes may be called "human".
+TARGET_MISS_RATE = 0.05
+
+
+def choose_thresholds(data: Dataset, heldout: np.ndarray) -> tuple[float, float]:
+    """Verdict thresholds from held-out scores of the realistic training rows.
+
+    Only ``chain`` rows count (real excerpts and full-strength fakes through the
+    random codec chain; the deliberately faint ``blend`` rows would push the human
+    threshold down and make most real music abstain). ``ai_above`` is the lowest
+    score that keeps the false-positive rate on real excerpts within
+    TARGET_FALSE_POSITIVE_RATE; ``human_below`` the highest that keeps the miss
+    rate on comb-leaving fakes within TARGET_MISS_RATE. Scores in between abstain.
+    """
+    rows = training_mask(data) & np.isfinite(heldout) & (data.column("condition") == "chain")
+    real = np.sort(heldout[rows & (data.labels == 0)])
+    fake = np.sort(heldout[rows & (data.labels == 1)])
+    k = int(np.floor(TARGET_FALSE_POSITIVE_RATE * real.size))
+    ai_above = float(min(0.99, max(0.5, real[-(k + 1)] + 1e-6))) if real.size else 0.75
+    m = int(np.floor(TARGET_MISS_RATE * fake.size))
+    human_below = float(max(0.01, min(0.5, fake[m] - 1e-6))) if fake.size else 0.25
+    return round(human_below, 4), round(ai_above, 4)
+
+
+def final_model(
+    data: Dataset,
+    version: str,
+    summary: dict[str, object],
+    thresholds: tuple[float, float] = (0.25, 0.75),
+) -> CombModel:
     """The model that ships: every training row of every package and family."""
     mask = training_mask(data)
     trained = {"date": dt.date.today().isoformat(), "rows": int(mask.sum()), **summary}
-    return fit_model(data.features[mask], data.labels[mask], version=version, trained=trained)
+    return fit_model(
+        data.features[mask],
+        data.labels[mask],
+        version=version,
+        trained=trained,
+        human_below=thresholds[0],
+        ai_above=thresholds[1],
+    )

@@ -19,8 +19,12 @@ from soundproof.detect.model import CombModel
 from soundproof.detect.training.dataset import BuildConfig, Dataset, build_dataset
 from soundproof.detect.training.evaluate import build_report, write_report
 from soundproof.detect.training.fit import (
+    TARGET_FALSE_POSITIVE_RATE,
+    TARGET_MISS_RATE,
+    choose_thresholds,
     decided_mask,
     final_model,
+    fit_model,
     heldout_probabilities,
     training_mask,
 )
@@ -84,10 +88,77 @@ def train(
         "rows_by_package": dict(Counter(data.column("package")[mask].tolist())),
         "decoders": sorted(set(data.column("decoder").tolist()) - {"real"}),
     }
-    model = final_model(data, version, summary)
+    thresholds = choose_thresholds(data, heldout_probabilities(data, log=log))
+    log(
+        f"verdict thresholds from held-out scores: human below {thresholds[0]}, "
+        f"ai above {thresholds[1]}"
+    )
+    summary["threshold_targets"] = {
+        "false_positive_rate": TARGET_FALSE_POSITIVE_RATE,
+        "miss_rate": TARGET_MISS_RATE,
+    }
+    model = final_model(data, version, summary, thresholds)
     model.save(output)
     log(f"model {version} written to {output}")
     return model
+
+
+def whole_track_check(cache: Path, data: Dataset, model: CombModel, log: Log) -> dict[str, object]:
+    """Verdicts on every whole real track, as `soundproof scan` gives them.
+
+    The feature table is built from 12 s excerpts; the detector reads three 10 s
+    excerpts of a whole file. This scores every corpus track end to end, through
+    the real decoder and excerpt reader, with a model fitted without the track's
+    package, so the false-positive rate is measured under deployment conditions.
+    """
+    from dataclasses import replace
+
+    from soundproof.detect.detector import Detector
+    from soundproof.detect.training import corpus
+
+    tracks = corpus.ensure_corpus(cache, log=log)
+    packages = data.column("package")
+    mask = training_mask(data)
+    verdicts: Counter[str] = Counter()
+    flagged_by_package: dict[str, list[int]] = {}
+    flagged_examples: list[dict[str, object]] = []
+    for package in sorted({t.package for t in tracks}):
+        keep = mask & (packages != package)
+        heldout = fit_model(data.features[keep], data.labels[keep], version=model.version)
+        detector = Detector(
+            replace(
+                heldout,
+                human_below=model.human_below,
+                ai_above=model.ai_above,
+                analysis=model.analysis,
+            )
+        )
+        counts = flagged_by_package.setdefault(package, [0, 0])
+        for track in (t for t in tracks if t.package == package):
+            result = detector.analyze_path(track.path)
+            verdicts[result.verdict] += 1
+            counts[1] += 1
+            if result.verdict == "ai":
+                counts[0] += 1
+                flagged_examples.append(
+                    {
+                        "path": str(track.path),
+                        "p_ai": result.p_ai,
+                        "summary": result.explanation.summary if result.explanation else None,
+                    }
+                )
+    total = sum(verdicts.values())
+    log(f"whole tracks: {dict(verdicts)}")
+    return {
+        "tracks": total,
+        "verdicts": dict(verdicts),
+        "false_positive_rate": wilson(verdicts["ai"], total).as_dict(),
+        "uncertain_rate": wilson(verdicts["uncertain"], total).as_dict(),
+        "false_positive_rate_by_package": {
+            k: wilson(v[0], v[1]).as_dict() for k, v in flagged_by_package.items()
+        },
+        "flagged": flagged_examples,
+    }
 
 
 def evaluate(
@@ -109,6 +180,7 @@ def evaluate(
     subset = Dataset(data.features[keep], [r for r, k in zip(data.rows, keep, strict=True) if k])
     report = build_report(subset, p[keep], model)
     conditions = data.column("condition")
+    report["whole_tracks"] = whole_track_check(cache, data, model, log)
     report["bandwidth_abstention"] = {
         c: wilson(int(np.sum(~decided & (conditions == c))), int(np.sum(conditions == c))).as_dict()
         for c in sorted(set(conditions.tolist()))

@@ -1,10 +1,11 @@
 """Measuring the upsampling comb: how far spectral peaks at multiples of a spacing stand
 above the spectrum half-way between them.
 
-This is the zoo's scientific check (Afchar et al., ISMIR 2025): a decoder whose latent
-runs at ``rate / hop`` and upsamples with strided transposed convolutions leaves peaks at
-multiples of ``rate / hop`` (and of ``rate / partial stride products``). It is a
-diagnostic for the zoo, not the detector's feature extractor.
+This is the zoo tests' scientific check (Afchar et al., ISMIR 2025): a decoder whose
+latent runs at ``rate / hop`` and upsamples with strided transposed convolutions leaves
+peaks at multiples of ``rate / hop`` (and of ``rate / partial stride products``). It is
+deliberately independent of the detector's own spectrum and comb code, so the zoo is
+checked by a separate, plainer measurement at a known spacing.
 """
 
 from __future__ import annotations
