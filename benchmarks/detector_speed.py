@@ -35,6 +35,12 @@ REPEATS = 5
 FORMATS = (("mp3", 192_000), ("ogg", None), ("m4a", 160_000), ("flac", None))
 
 
+def _song(seconds: float, seed: int) -> np.ndarray:
+    """Synthesised stereo music as (samples, 2) float32."""
+    audio = np.asarray(render(Song(118, 62, "minor", seconds, PROGRESSIONS[1], seed=seed)))
+    return (audio.T if audio.shape[0] == 2 else audio).astype(np.float32)
+
+
 def _median_time(fn, repeats: int = REPEATS) -> float:
     times = []
     for _ in range(repeats):
@@ -50,12 +56,16 @@ def _full_decode(path: Path) -> None:
 
 
 def _peak_rss_mb(path: Path) -> float:
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss across exec, so a child would
+    # report the benchmark's own peak from before it was spawned.
     code = (
-        "import resource, sys\n"
+        "import re, sys\n"
+        "from pathlib import Path\n"
         "from soundproof.detect import Detector\n"
         "r = Detector.load().analyze_path(sys.argv[1])\n"
         "assert r.verdict != 'error', r.error\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
+        "status = Path('/proc/self/status').read_text()\n"
+        "print(int(re.search(r'VmHWM:\\s+(\\d+)', status).group(1)) / 1024)\n"
     )
     out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True)
     if out.returncode:
@@ -67,7 +77,7 @@ def _long_file(directory: Path, fmt: str, hours: float) -> Path:
     """A long file written in one-minute chunks of the synthesised music, looped."""
     import av
 
-    minute = render(Song(120, 60, "major", 60.0, PROGRESSIONS[0], seed=7)).astype(np.float32)
+    minute = _song(60.0, seed=7)
     path = directory / f"long-{hours:g}h.{fmt}"
     codec = {"wav": "pcm_s16le", "flac": "flac"}[fmt]
     with av.open(str(path), "w") as container:
@@ -91,7 +101,7 @@ def main() -> None:
     rows, figures = [], {"track_s": TRACK_S, "files": {}}
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
-        audio = render(Song(118, 62, "minor", TRACK_S, PROGRESSIONS[1], seed=3))
+        audio = _song(TRACK_S, seed=3)
         for fmt, bitrate in FORMATS:
             path = write(directory / f"track.{fmt}", audio, 44100, bitrate=bitrate)
             detector.analyze_path(path)  # warm caches
@@ -135,10 +145,10 @@ The detector reads {detector.model.analysis.excerpts} excerpts of
 
 ### Detector: memory on 3-hour files
 
-Peak RSS of a fresh process running `Detector.analyze_path` (interpreter, numpy, scipy and
-PyAV included). Target: <= 500 MB per worker.
+Peak resident memory (VmHWM) of a fresh process running `Detector.analyze_path`
+(interpreter, numpy, scipy and PyAV included). Target: <= 500 MB per worker.
 
-| file | peak RSS |
+| file | peak resident memory |
 |---|---|
 | 3 h WAV (stereo, 16-bit, 44.1 kHz) | {memory["wav"]:.0f} MB |
 | 3 h FLAC (stereo, 44.1 kHz) | {memory["flac"]:.0f} MB |
