@@ -31,7 +31,10 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
+# Rendering freedoom's MIDI needs Debian's fluidsynth program (training data only).
 train: $(VENV)/.dev
+	@command -v fluidsynth >/dev/null || apt-get install -y fluidsynth || \
+	  echo "warning: install fluidsynth (Debian) to render freedoom's music"
 	$(BIN)/soundproof detect train --output src/soundproof/models/detector.json
 
 eval: $(VENV)/.dev
