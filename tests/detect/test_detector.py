@@ -153,3 +153,29 @@ def test_model_with_other_features_is_refused(tmp_path: Path) -> None:
     path.write_text(json.dumps(payload))
     with pytest.raises(ModelError, match="retrain"):
         CombModel.load(path)
+
+
+@pytest.mark.parametrize(
+    "clean",
+    [
+        pytest.param(lambda: pink_noise(30, RATE, seed=11), id="noise"),
+        pytest.param(lambda: simple_music(30, RATE, seed=12), id="music"),
+        pytest.param(
+            lambda: (
+                (0.3 * np.sin(2 * np.pi * 440.0 * np.arange(30 * RATE) / RATE)).astype(np.float32)
+                + pink_noise(30, RATE, seed=13) * 0.01
+            ),
+            id="tone",
+        ),
+    ],
+)
+def test_shipped_model_does_not_flag_decoder_free_audio(clean) -> None:
+    result = Detector.load().analyze_samples([clean()], RATE)
+    assert result.verdict != "ai", result.explanation
+
+
+def test_shipped_model_flags_a_strong_comb() -> None:
+    audio = simple_music(30, RATE, seed=14) + comb(30, RATE, 689.0625, -45)
+    result = Detector.load().analyze_samples([audio], RATE)
+    assert result.verdict == "ai"
+    assert result.explanation is not None and result.explanation.upsampling_factor == 64

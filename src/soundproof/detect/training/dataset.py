@@ -45,7 +45,7 @@ class BuildConfig:
     """Sizes of the build; the defaults are what the shipped model was trained on."""
 
     excerpt_s: float = 12.0
-    per_track: int = 1
+    per_track: int = 2
     max_per_package: int = 70
     decoders_per_excerpt: int = 2
     decoder_steps: int | None = None
@@ -247,6 +247,7 @@ class Dataset:
 
     features: np.ndarray
     rows: list[Row]
+    config: BuildConfig | None = None
 
     @property
     def labels(self) -> np.ndarray:
@@ -261,11 +262,16 @@ class Dataset:
         with (directory / "rows.jsonl").open("w", encoding="utf-8") as fh:
             for row in self.rows:
                 fh.write(json.dumps(asdict(row)) + "\n")
-        meta = {"version": DATASET_VERSION, "feature_names": list(FEATURE_NAMES)}
+        meta = {
+            "version": DATASET_VERSION,
+            "feature_names": list(FEATURE_NAMES),
+            "build": asdict(self.config) if self.config else None,
+        }
         (directory / "meta.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
 
     @classmethod
-    def load(cls, directory: Path) -> Dataset | None:
+    def load(cls, directory: Path, config: BuildConfig | None = None) -> Dataset | None:
+        """The saved table, or None when it is missing, stale, or built with another config."""
         meta_path = directory / "meta.json"
         if not meta_path.exists():
             return None
@@ -274,11 +280,16 @@ class Dataset:
             FEATURE_NAMES
         ):
             return None
+        if config is not None and meta.get("build") != asdict(config):
+            return None
         rows = [
             Row(**json.loads(line))
             for line in (directory / "rows.jsonl").read_text(encoding="utf-8").splitlines()
         ]
-        return cls(np.load(directory / "features.npy"), rows)
+        build = meta.get("build")
+        return cls(
+            np.load(directory / "features.npy"), rows, BuildConfig(**build) if build else None
+        )
 
 
 def build_dataset(cache: Path, config: BuildConfig, log: Log = print) -> Dataset:
@@ -310,6 +321,6 @@ def build_dataset(cache: Path, config: BuildConfig, log: Log = print) -> Dataset
                     f"rendered {done}/{len(jobs)} excerpts, {len(rows)} rows, "
                     f"{time.perf_counter() - started:.0f} s"
                 )
-    dataset = Dataset(np.vstack(features), rows)
+    dataset = Dataset(np.vstack(features), rows, config)
     dataset.save(cache / "detector" / "dataset")
     return dataset

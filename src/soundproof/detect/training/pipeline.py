@@ -56,7 +56,7 @@ def _require_training_extra() -> None:
 def load_or_build(cache: Path, config: BuildConfig, *, rebuild: bool, log: Log) -> Dataset:
     """The cached feature table, or a fresh one."""
     if not rebuild:
-        existing = Dataset.load(dataset_dir(cache))
+        existing = Dataset.load(dataset_dir(cache), config)
         if existing is not None:
             log(f"using cached feature table ({len(existing.rows)} rows) in {dataset_dir(cache)}")
             return existing
