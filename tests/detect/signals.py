@@ -53,3 +53,20 @@ def comb(
 def resample_ratio(x: np.ndarray, up: int, down: int) -> np.ndarray:
     """Resample by up/down and play back at the original rate: pitch and speed change together."""
     return signal.resample_poly(x, up, down).astype(np.float32)
+
+
+def tone_with_hiss(seconds: float, rate: int, freq: float, seed: int = 0) -> np.ndarray:
+    """A steady sine at -10 dBFS with faint pink noise (no decoder involved)."""
+    t = np.arange(int(seconds * rate)) / rate
+    return (0.3 * np.sin(2 * np.pi * freq * t)).astype(np.float32) + pink_noise(
+        seconds, rate, seed=seed
+    ) * 0.01
+
+
+def decoder_free_cases(seconds: float, rate: int, seed: int) -> dict[str, np.ndarray]:
+    """Noise, synthetic music and a tone: audio no neural decoder has touched."""
+    return {
+        "noise": pink_noise(seconds, rate, seed=seed),
+        "music": simple_music(seconds, rate, seed=seed + 1),
+        "tone": tone_with_hiss(seconds, rate, 997.0, seed=seed + 2),
+    }

@@ -30,6 +30,19 @@ class WaveEncoder(nn.Module):
         return self.mix(self.analysis(x)[..., :frames])
 
 
+def stft(x: Tensor, n_fft: int, hop: int, window: Tensor) -> Tensor:
+    """The complex STFT every front-end and Griffin-Lim use: centred, zero-padded."""
+    return torch.stft(
+        x,
+        n_fft,
+        hop_length=hop,
+        window=window,
+        center=True,
+        pad_mode="constant",
+        return_complex=True,
+    )
+
+
 def mel_filterbank(sample_rate: int, n_fft: int, n_mels: int) -> np.ndarray:
     """Triangular HTK-scale mel filters, shape ``(n_fft // 2 + 1, n_mels)``, area-normalised."""
     n_freqs = n_fft // 2 + 1
@@ -75,15 +88,6 @@ class LogMel(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         frames = x.shape[-1] // self.hop + int(self.keep_last)
-        spec = torch.stft(
-            x.squeeze(1),
-            self.n_fft,
-            hop_length=self.hop,
-            window=self.window,
-            center=True,
-            pad_mode="constant",
-            return_complex=True,
-        )
-        mag = spec.abs()[..., :frames]
+        mag = stft(x.squeeze(1), self.n_fft, self.hop, self.window).abs()[..., :frames]
         mel = torch.einsum("bft,fm->bmt", mag, self.fb)
         return torch.log(mel.clamp_min(1e-5))

@@ -10,7 +10,7 @@ import torch
 from torch import Tensor, nn
 
 from .base import ZooAutoencoder
-from .frontends import frontend_n_fft, mel_filterbank
+from .frontends import frontend_n_fft, mel_filterbank, stft
 from .spec import DecoderSpec
 
 MOMENTUM = 0.99
@@ -35,16 +35,7 @@ class Magnitude(nn.Module):
             self.register_buffer("fb_pinv", torch.linalg.pinv(fb), persistent=False)
 
     def forward(self, x: Tensor) -> Tensor:
-        spec = torch.stft(
-            x.squeeze(1),
-            self.n_fft,
-            hop_length=self.hop,
-            window=self.window,
-            center=True,
-            pad_mode="constant",
-            return_complex=True,
-        )
-        mag = spec.abs()
+        mag = stft(x.squeeze(1), self.n_fft, self.hop, self.window).abs()
         if self.use_mel:
             mel = torch.einsum("bft,fm->bmt", mag, self.fb)
             mag = torch.einsum("bmt,mf->bft", mel, self.fb_pinv).clamp_min(0.0)
@@ -65,15 +56,7 @@ class GriffinLim(nn.Module):
         self.register_buffer("window", torch.hann_window(self.n_fft), persistent=False)
 
     def _stft(self, x: Tensor) -> Tensor:
-        return torch.stft(
-            x,
-            self.n_fft,
-            hop_length=self.hop,
-            window=self.window,
-            center=True,
-            pad_mode="constant",
-            return_complex=True,
-        )
+        return stft(x, self.n_fft, self.hop, self.window)
 
     def _istft(self, spec: Tensor, length: int) -> Tensor:
         return torch.istft(
