@@ -15,18 +15,7 @@ from soundproof import __version__
 from soundproof.cli.main import app
 from soundproof.errors import SoundproofError
 
-CONTRACT_KEYS = {
-    "path",
-    "duration_s",
-    "verdict",
-    "p_ai",
-    "explanation",
-    "error",
-    "title",
-    "artist",
-    "isrc",
-    "source",
-}
+from ..contract import CONTRACT_KEYS
 
 
 def invoke(*args: str | Path) -> Any:
