@@ -14,6 +14,7 @@ from soundproof.detect.training.chain import (
     RESAMPLE_RATES,
     ROBUSTNESS_CONDITIONS,
     TARGET_RMS_DBFS,
+    add_noise,
     apply_condition,
     codec_roundtrip,
     random_post_chain,
@@ -124,7 +125,7 @@ def test_unknown_condition_is_a_usage_error() -> None:
 
 
 _DESCRIPTION = re.compile(
-    r"^(resample(22050|32000|44100|48000),)?gain[+-]\d+\.\d dB,"
+    r"^(resample(22050|32000|44100|48000),)?gain[+-]\d+\.\d dB,((white|pink)\d+dB,)?"
     r"(lossless|mp3@\d+k|aac@\d+k|opus@\d+k|vorbis@fixedq)$".replace(" ", "")
 )
 
@@ -150,6 +151,33 @@ def test_random_chain_outputs_and_descriptions() -> None:
         np.testing.assert_array_equal(again[0], y)
     assert seen_codecs == {*CODECS, "lossless"}
     assert 4 <= resampled <= 20
+
+
+def test_random_chain_noise_is_optional() -> None:
+    x = music_like(1.0)
+    noisy = [random_post_chain(x, RATE, np.random.default_rng(seed))[2] for seed in range(40)]
+    assert 3 <= sum("white" in d or "pink" in d for d in noisy) <= 20
+    for seed in range(40):
+        quiet = random_post_chain(x, RATE, np.random.default_rng(seed), noise_probability=0.0)
+        assert "white" not in quiet[2] and "pink" not in quiet[2]
+
+
+@pytest.mark.parametrize("colour", ["white", "pink"])
+def test_add_noise_hits_the_snr_with_its_colour(colour: str) -> None:
+    x = music_like(2.0)
+    y = add_noise(x, 20.0, np.random.default_rng(1), colour=colour)
+    noise = (y - x).astype(np.float64)
+    snr = 10 * np.log10(np.mean(x.astype(np.float64) ** 2) / np.mean(noise**2))
+    assert snr == pytest.approx(20.0, abs=0.1)
+    power = np.abs(np.fft.rfft(noise)) ** 2
+    n = power.size
+    low, high = power[n // 100 : n // 50].mean(), power[n // 2 : n].mean()
+    if colour == "white":
+        assert 0.7 < low / high < 1.4
+    else:
+        assert low / high > 10  # 1/f: an octave-spaced band far below has far more power
+    with pytest.raises(UsageError):
+        add_noise(x, 20.0, np.random.default_rng(1), colour="brown")
 
 
 def test_random_chain_level_lands_in_range() -> None:

@@ -347,6 +347,29 @@ def test_cut_excerpts_caps_each_package_spreading_over_tracks(tracks: list[Track
         cut_excerpts(tracks, per_track=0)
 
 
+def test_cut_excerpts_in_pieces_reads_like_the_detector(tracks: list[Track]) -> None:
+    readings = cut_excerpts(
+        tracks, excerpt_s=1.0, per_track=2, max_per_package=None, seed=3, pieces=3
+    )
+    names = [e.path.name for e in readings]
+    assert names.count("a.flac") == 2
+    assert "d.flac" in names  # 5 s holds one reading of three 1 s pieces, not two
+    assert names.count("d.flac") == 1
+    by_path = {t.path: t for t in tracks}
+    for e in readings:
+        assert e.pieces == 3
+        assert e.audio.shape == (3 * RATE,)
+        pieces = e.split()
+        assert [p.shape for p in pieces] == [(RATE,)] * 3
+        assert all(not is_near_silent(p, RATE) for p in pieces)
+        duration = by_path[e.path].duration_s
+        assert 0.05 * duration - 1e-6 <= e.start_s <= duration / 3
+    # a version of a different length (a speed change, say) splits the same way
+    assert [p.size for p in readings[0].split(np.zeros(301))] == [101, 100, 100]
+    with pytest.raises(UsageError):
+        cut_excerpts(tracks, pieces=0)
+
+
 def test_near_silence_detection() -> None:
     assert is_near_silent(np.zeros(RATE, np.float32), RATE)
     quiet = 0.004 * np.sin(2 * np.pi * 440 * np.arange(2 * RATE) / RATE)

@@ -16,7 +16,10 @@ The chain, in order (each step drawn independently from ``rng``):
 2. a loudness change: a gain that puts the RMS level uniformly in :data:`TARGET_RMS_DBFS`,
    followed by a soft limiter (:func:`soft_limit`) so that loud settings bend the peaks
    instead of clipping them;
-3. with probability ``1 - P_LOSSLESS``, a lossy round trip through one of :data:`CODECS` at
+3. with probability ``noise_probability`` (default :data:`P_NOISE`), added noise, white
+   or pink, at an SNR drawn from :data:`NOISE_SNR_DB` (a noisy transfer or mix); the
+   comb must be learned as a pattern of peaks, not as their height above a clean floor;
+4. with probability ``1 - P_LOSSLESS``, a lossy round trip through one of :data:`CODECS` at
    a bit rate drawn from :data:`BITRATES_KBPS` (Opus at most 256 kb/s; Opus always decodes
    at 48 kHz, so the output rate then is 48 kHz, as in any real Opus player).
 
@@ -56,6 +59,12 @@ MP3_LOW_RATE_MAX_KBPS = 160
 
 P_RESAMPLE = 0.5
 """Probability that the chain resamples."""
+
+P_NOISE = 0.25
+"""Default probability that the chain adds noise."""
+
+NOISE_SNR_DB: tuple[float, float] = (15.0, 40.0)
+"""Range of the signal-to-noise ratio of added noise, in dB."""
 
 RESAMPLE_RATES: tuple[int, ...] = (22_050, 32_000, 44_100, 48_000)
 """Rates the chain resamples to (uniformly among those that differ from the input rate)."""
@@ -98,7 +107,7 @@ PV_HOP_FRACTION = 0.25
 
 
 def random_post_chain(
-    audio: np.ndarray, sr: int, rng: np.random.Generator
+    audio: np.ndarray, sr: int, rng: np.random.Generator, *, noise_probability: float = P_NOISE
 ) -> tuple[np.ndarray, int, str]:
     """Apply a random resample / loudness / codec chain; return ``(audio, sr, description)``.
 
@@ -117,6 +126,11 @@ def random_post_chain(
     target_dbfs = float(rng.uniform(*TARGET_RMS_DBFS))
     x, gain_db = set_loudness(x, target_dbfs)
     steps.append(f"gain{gain_db:+.1f}dB")
+    if noise_probability > 0 and rng.random() < noise_probability:
+        snr_db = float(rng.uniform(*NOISE_SNR_DB))
+        colour = "pink" if rng.random() < 0.5 else "white"
+        x = add_noise(x, snr_db, rng, colour=colour)
+        steps.append(f"{colour}{snr_db:.0f}dB")
     if rng.random() < P_LOSSLESS:
         steps.append("lossless")
     else:
@@ -250,11 +264,28 @@ def change_speed(audio: np.ndarray, sr: int, factor: float) -> np.ndarray:
     return _fit_length(resample(x, sr * factor, sr), round(x.shape[0] / factor))
 
 
-def add_noise(audio: np.ndarray, snr_db: float, rng: np.random.Generator) -> np.ndarray:
-    """Add white Gaussian noise at ``snr_db`` below the signal's mean power."""
+def add_noise(
+    audio: np.ndarray, snr_db: float, rng: np.random.Generator, *, colour: str = "white"
+) -> np.ndarray:
+    """Add Gaussian noise at ``snr_db`` below the signal's mean power.
+
+    ``colour`` is ``"white"`` (flat spectrum) or ``"pink"`` (power falling as 1/f, shaped
+    in the frequency domain), the two kinds a recording or a transfer typically adds.
+    """
+    if colour not in ("white", "pink"):
+        raise UsageError(f"unknown noise colour {colour!r}; use white or pink")
     x = _as_float32(audio)
     power = float(np.mean(np.square(x, dtype=np.float64))) if x.size else 0.0
-    noise = rng.standard_normal(x.shape) * np.sqrt(power / 10.0 ** (snr_db / 10.0))
+    noise = rng.standard_normal(x.shape)
+    if colour == "pink" and x.shape[0] > 1:
+        spectrum = np.fft.rfft(noise, axis=0)
+        f = np.arange(spectrum.shape[0], dtype=np.float64)
+        f[0] = 1.0  # leave DC as it is (its amplitude barely matters)
+        shape = 1.0 / np.sqrt(f)
+        spectrum *= shape if spectrum.ndim == 1 else shape[:, None]
+        noise = np.fft.irfft(spectrum, n=x.shape[0], axis=0)
+    noise_power = float(np.mean(np.square(noise))) or 1.0
+    noise *= np.sqrt(power / 10.0 ** (snr_db / 10.0) / noise_power)
     return (x + noise).astype(np.float32)
 
 

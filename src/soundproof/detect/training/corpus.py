@@ -159,13 +159,23 @@ class Track:
 
 @dataclass(frozen=True, eq=False)
 class Excerpt:
-    """A mono float32 excerpt of a corpus track, at the track's native rate."""
+    """A mono float32 excerpt of a corpus track, at the track's native rate.
+
+    With ``pieces`` > 1 the excerpt is a *reading*: that many equal-length pieces taken
+    from positions spread over the track and joined end to end, as the detector reads a
+    file (several short excerpts, not one long one). ``start_s`` is the first piece's start.
+    """
 
     package: str
     path: Path
     start_s: float
     audio: np.ndarray = field(repr=False)
     sample_rate: int
+    pieces: int = 1
+
+    def split(self, audio: np.ndarray | None = None) -> list[np.ndarray]:
+        """``audio`` (default: this excerpt's, or any version of it) cut back into its pieces."""
+        return np.array_split(self.audio if audio is None else audio, self.pieces)
 
 
 @dataclass(frozen=True)
@@ -694,6 +704,7 @@ def cut_excerpts(
     max_per_package: int | None = DEFAULT_MAX_PER_PACKAGE,
     seed: int = 0,
     log: Log | None = None,
+    pieces: int = 1,
 ) -> list[Excerpt]:
     """Cut mono excerpts from ``tracks``, deterministically and balanced across packages.
 
@@ -705,13 +716,22 @@ def cut_excerpts(
     shorter than ``excerpt_s`` give nothing, and a track too short for ``per_track``
     non-overlapping excerpts gives fewer.
 
+    With ``pieces`` > 1 every excerpt is a reading of that many pieces of ``excerpt_s``
+    (see :class:`Excerpt`): the middle is split into ``per_track * pieces`` shares and
+    reading r takes shares r, r + n, r + 2n... (n readings), so each reading spans the
+    whole track, as the detector's excerpts do. A track needs room for all pieces of a
+    reading, or gives none.
+
     Balance: within a package the tracks are visited in a seeded order, one excerpt per
     track per round, until ``max_per_package`` excerpts are taken (``None``: no cap), so a
     cap spreads the excerpts over as many tracks as possible. Output is grouped by package
     in :data:`PACKAGES` order.
     """
-    if not excerpt_s > 0 or per_track < 1:
-        raise UsageError(f"need excerpt_s > 0 and per_track >= 1, got {excerpt_s}, {per_track}")
+    if not excerpt_s > 0 or per_track < 1 or pieces < 1:
+        raise UsageError(
+            f"need excerpt_s > 0, per_track >= 1 and pieces >= 1, "
+            f"got {excerpt_s}, {per_track}, {pieces}"
+        )
     if max_per_package is not None and max_per_package < 1:
         raise UsageError(f"max_per_package must be at least 1, got {max_per_package}")
     grouped: dict[str, list[Track]] = defaultdict(list)
@@ -721,7 +741,7 @@ def cut_excerpts(
     excerpts: list[Excerpt] = []
     for package in order:
         chosen = _package_excerpts(
-            grouped[package], package, excerpt_s, per_track, max_per_package, seed
+            grouped[package], package, excerpt_s, per_track, max_per_package, seed, pieces
         )
         if log is not None:
             used = len({e.path for e in chosen})
@@ -737,19 +757,21 @@ def _package_excerpts(
     per_track: int,
     cap: int | None,
     seed: int,
+    pieces: int = 1,
 ) -> list[Excerpt]:
     """The excerpts of one package, round-robin over its tracks in a seeded order."""
     tracks = sorted(tracks, key=lambda t: _track_key(t))
     rng = np.random.default_rng([seed, zlib.crc32(package.encode())])
     tracks = [tracks[i] for i in rng.permutation(len(tracks))]
-    plans = [_track_plan(t, excerpt_s, per_track, seed) for t in tracks]
+    plans = [_track_plan(t, excerpt_s, per_track, seed, pieces) for t in tracks]
     chosen: list[Excerpt] = []
     for round_ in range(per_track):
         for track, (shares, track_rng) in zip(tracks, plans, strict=True):
             if cap is not None and len(chosen) >= cap:
                 return chosen
-            if round_ < len(shares):
-                excerpt = _cut_in_share(track, shares[round_], excerpt_s, track_rng)
+            readings = len(shares) // pieces
+            if round_ < readings:
+                excerpt = _cut_reading(track, shares[round_::readings], excerpt_s, track_rng)
                 if excerpt is not None:
                     chosen.append(excerpt)
     return chosen
@@ -761,24 +783,44 @@ def _track_key(track: Track) -> str:
 
 
 def _track_plan(
-    track: Track, excerpt_s: float, per_track: int, seed: int
+    track: Track, excerpt_s: float, per_track: int, seed: int, pieces: int = 1
 ) -> tuple[list[tuple[float, float]], np.random.Generator]:
-    """The shares ``(lowest start, highest start)`` of ``track`` and its own generator."""
+    """The shares ``(lowest start, highest start)`` of ``track`` and its own generator.
+
+    There are ``pieces`` shares per reading that fits, at most ``per_track`` readings.
+    """
     rng = np.random.default_rng([seed, zlib.crc32(_track_key(track).encode())])
     duration = track.duration_s
-    if duration < excerpt_s:
+    if duration < excerpt_s * pieces:
         return [], rng
-    edge = min(0.05 * duration, (duration - excerpt_s) / 2)
+    edge = min(0.05 * duration, (duration - excerpt_s * pieces) / 2)
     usable = duration - 2 * edge
-    count = min(per_track, int(usable // excerpt_s))
+    count = min(per_track, int(usable // (excerpt_s * pieces))) * pieces
     share = usable / count
     return [(edge + i * share, edge + (i + 1) * share - excerpt_s) for i in range(count)], rng
 
 
+def _cut_reading(
+    track: Track,
+    shares: list[tuple[float, float]],
+    excerpt_s: float,
+    rng: np.random.Generator,
+) -> Excerpt | None:
+    """One audible piece from each share, joined into one excerpt; ``None`` if any fails."""
+    cut: list[tuple[float, np.ndarray]] = []
+    for share in shares:
+        piece = _cut_in_share(track, share, excerpt_s, rng)
+        if piece is None:
+            return None
+        cut.append(piece)
+    audio = np.concatenate([samples for _, samples in cut])
+    return Excerpt(track.package, track.path, cut[0][0], audio, track.sample_rate, len(cut))
+
+
 def _cut_in_share(
     track: Track, share: tuple[float, float], excerpt_s: float, rng: np.random.Generator
-) -> Excerpt | None:
-    """Read one audible excerpt starting somewhere in ``share``, or ``None``."""
+) -> tuple[float, np.ndarray] | None:
+    """Start and samples of one audible piece starting somewhere in ``share``, or ``None``."""
     low, high = share
     for _ in range(1 + _SILENCE_RETRIES):
         start = float(rng.uniform(low, max(low, high)))
@@ -786,7 +828,7 @@ def _cut_in_share(
         if audio is None:
             return None
         if not is_near_silent(audio, track.sample_rate):
-            return Excerpt(track.package, track.path, round(start, 3), audio, track.sample_rate)
+            return round(start, 3), audio
     return None
 
 

@@ -32,10 +32,11 @@ from typing import Any
 import numpy as np
 
 from soundproof.detect.features import FEATURE_NAMES, extract_features
+from soundproof.detect.model import AnalysisSettings
 
 Log = Callable[[str], None]
 
-DATASET_VERSION = 3
+DATASET_VERSION = 4
 #: Range of the factor by which "blend" rows weaken a decoder's deviation from its input.
 BLEND_RANGE = (0.15, 0.6)
 
@@ -44,13 +45,17 @@ BLEND_RANGE = (0.15, 0.6)
 class BuildConfig:
     """Sizes of the build; the defaults are what the shipped model was trained on."""
 
-    excerpt_s: float = 12.0
+    #: A row is read as the detector reads a file: ``pieces`` excerpts of ``excerpt_s``.
+    excerpt_s: float = AnalysisSettings().excerpt_s
+    pieces: int = AnalysisSettings().excerpts
     per_track: int = 2
     max_per_package: int = 70
     decoders_per_excerpt: int = 2
     decoder_steps: int | None = None
     decoder_train_excerpts: int = 24
     robustness_every: int = 4
+    #: Share of chain draws that add noise (see :mod:`.chain`).
+    noise_probability: float = 0.0
     seed: int = 20261121
     workers: int = 0
 
@@ -83,8 +88,9 @@ def _resample(audio: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
     return np.asarray(soxr.resample(audio, rate_in, rate_out, quality="HQ"), dtype=np.float32)
 
 
-def _features(audio: np.ndarray, rate: int) -> tuple[np.ndarray, float]:
-    measured = extract_features([audio], rate)
+def _features(excerpt: Any, audio: np.ndarray, rate: int) -> tuple[np.ndarray, float]:
+    """Features of one version of ``excerpt``, cut back into its pieces as the detector reads."""
+    measured = extract_features(excerpt.split(audio), rate)
     return measured.vector, measured.bandwidth_hz
 
 
@@ -96,7 +102,8 @@ def _rendered_pair(excerpt: Any, spec: Any) -> tuple[np.ndarray, np.ndarray]:
     """
     from soundproof.detect.training import zoo
 
-    key = f"{_stable_seed(excerpt.path, excerpt.start_s):08x}-{spec.name}.npy"
+    seed = _stable_seed(excerpt.path, excerpt.start_s, excerpt.pieces, excerpt.audio.size)
+    key = f"{seed:08x}-{spec.name}.npy"
     path = _WORKER["cache"] / "detector" / "pairs" / key
     if path.exists():
         pair = np.load(path).astype(np.float32)
@@ -175,12 +182,14 @@ def _decoder(spec: Any) -> Any:
     return models[spec.name]
 
 
-def _rows_for_excerpt(job: tuple[Any, list[Any], bool, int]) -> list[tuple[Row, np.ndarray]]:
+def _rows_for_excerpt(
+    job: tuple[Any, list[Any], bool, int, float],
+) -> list[tuple[Row, np.ndarray]]:
     """All rows of one excerpt: for each assigned decoder, the rate-matched real/fake pair,
     clean, through the random chain, and (for some pairs) through every robustness condition."""
     from soundproof.detect.training import chain
 
-    excerpt, specs, with_conditions, seed = job
+    excerpt, specs, with_conditions, seed, noise_probability = job
     out: list[tuple[Row, np.ndarray]] = []
     for spec in specs:
         rate = spec.out_rate
@@ -198,14 +207,18 @@ def _rows_for_excerpt(job: tuple[Any, list[Any], bool, int]) -> list[tuple[Row, 
                 decoder=spec.name if label else "real",
             )
             variants = [("clean", "none", audio, rate)]
-            chained, chained_rate, desc = chain.random_post_chain(audio, rate, rng)
+            chained, chained_rate, desc = chain.random_post_chain(
+                audio, rate, rng, noise_probability=noise_probability
+            )
             variants.append(("chain", desc, chained, chained_rate))
             if label == 1:
                 # A better-trained decoder leaves the same comb, only weaker: scale the
                 # decoder's deviation from its input so the fit sees faint combs too.
                 alpha = float(rng.uniform(*BLEND_RANGE))
                 faint = real + alpha * (fake - real)
-                faint, faint_rate, desc = chain.random_post_chain(faint, rate, rng)
+                faint, faint_rate, desc = chain.random_post_chain(
+                    faint, rate, rng, noise_probability=noise_probability
+                )
                 variants.append(("blend", f"blend{alpha:.2f},{desc}", faint, faint_rate))
             if with_conditions:
                 for name in chain.ROBUSTNESS_CONDITIONS:
@@ -213,7 +226,7 @@ def _rows_for_excerpt(job: tuple[Any, list[Any], bool, int]) -> list[tuple[Row, 
                         varied, varied_rate = chain.apply_condition(audio, rate, name, rng)
                         variants.append((name, name, varied, varied_rate))
             for condition, description, samples, samples_rate in variants:
-                vector, bandwidth = _features(samples, samples_rate)
+                vector, bandwidth = _features(excerpt, samples, samples_rate)
                 row = Row(
                     **base,
                     condition=condition,
@@ -235,7 +248,8 @@ def _jobs(excerpts: list[Any], specs: list[Any], config: BuildConfig) -> Iterato
         for _ in range(config.decoders_per_excerpt):
             chosen.append(specs[order[cursor % len(order)]])
             cursor += 1
-        yield excerpt, chosen, i % config.robustness_every == 0, config.seed
+        with_conditions = i % config.robustness_every == 0
+        yield excerpt, chosen, with_conditions, config.seed, config.noise_probability
 
 
 # -- the whole build ---------------------------------------------------------------------
@@ -304,8 +318,12 @@ def build_dataset(cache: Path, config: BuildConfig, log: Log = print) -> Dataset
         per_track=config.per_track,
         max_per_package=config.max_per_package,
         seed=config.seed,
+        pieces=config.pieces,
     )
-    log(f"corpus: {len(excerpts)} excerpts of {config.excerpt_s:g} s from {len(tracks)} tracks")
+    log(
+        f"corpus: {len(excerpts)} readings of {config.pieces} x {config.excerpt_s:g} s "
+        f"from {len(tracks)} tracks"
+    )
     specs = prepare_decoders(excerpts, cache, config, log)
     workers = config.workers or os.cpu_count() or 1
     features: list[np.ndarray] = []
