@@ -12,5 +12,8 @@ CONTRACT_KEYS = frozenset(
         "artist",
         "isrc",
         "source",
+        "platform",
+        "position",
+        "playlist",
     }
 )

@@ -88,7 +88,10 @@ def test_demo_command_generates_and_scans(tmp_path: Path, monkeypatch: pytest.Mo
     fast = functools.partial(make_demo_set, duration_s=6.0, n_clips=2)
     monkeypatch.setattr(soundproof.demo, "make_demo_set", fast)
     out = tmp_path / "demo-data"
-    result = CliRunner().invoke(app, ["demo", "--out", str(out), "--workers", "1", "--no-progress"])
+    # Wide enough that the table never folds a long temporary path across lines.
+    result = CliRunner().invoke(
+        app, ["demo", "--out", str(out), "--workers", "1", "--no-progress"], env={"COLUMNS": "400"}
+    )
     assert result.exit_code == 0, result.output
     assert (out / "README.txt").is_file()
     assert "broken.mp3" in result.stdout and "5 tracks:" in result.stdout

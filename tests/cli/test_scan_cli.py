@@ -38,8 +38,11 @@ def assert_contract(row: dict[str, Any]) -> None:
     assert row["explanation"] is None or isinstance(row["explanation"], dict)
     assert row["error"] is None or isinstance(row["error"], str)
     assert row["duration_s"] is None or row["duration_s"] >= 0
-    for key in ("title", "artist", "isrc", "source"):
+    for key in ("title", "artist", "isrc", "source", "platform"):
         assert row[key] is None or isinstance(row[key], str)
+    assert row["position"] is None or (isinstance(row["position"], int) and row["position"] >= 1)
+    if row["platform"] is not None or row["position"] is not None:
+        assert row["source"] is not None  # both describe the playlist named in ``source``
     if row["verdict"] == "error":
         assert row["error"]
 

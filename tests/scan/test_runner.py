@@ -18,6 +18,7 @@ from soundproof.errors import ModelError
 from soundproof.scan.runner import (
     CRASH_MESSAGE,
     IN_FLIGHT_PER_WORKER,
+    NOT_FETCHED_MESSAGE,
     _analyze_in_worker,
     _init_worker,
     _with_metadata,
@@ -140,3 +141,28 @@ def test_metadata_from_the_source_fills_the_row() -> None:
     row = TrackResult.model_validate({"path": "p", "verdict": "ai", "title": "Own title"})
     merged = _with_metadata(row, Source("p", title="Playlist title", artist="A", isrc="X"))
     assert (merged.title, merged.artist, merged.isrc) == ("Own title", "A", "X")
+
+
+def test_playlist_position_and_platform_fill_the_row() -> None:
+    row = TrackResult.model_validate({"path": "p", "verdict": "human"})
+    source = Source("p", source="list.m3u", platform="m3u", position=3, playlist="Mix")
+    merged = _with_metadata(row, source)
+    assert (merged.source, merged.platform, merged.position) == ("list.m3u", "m3u", 3)
+    assert merged.playlist == "Mix"
+
+
+def _must_not_run(path: str) -> TrackResult:
+    raise AssertionError(f"a URL reached the per-file task: {path}")
+
+
+def test_remote_sources_are_error_rows_until_there_is_a_fetcher() -> None:
+    url = "https://cdn.example.org/preview.mp3"
+    sources = [
+        Source(url, title="T", source="list.json", platform="spotify", position=1, remote=True)
+    ]
+    for workers in (1, 2):
+        [row] = run_sources(
+            sources, workers=workers, initializer=_init_noop, initargs=(), task=_must_not_run
+        )
+        assert (row.path, row.verdict, row.error) == (url, "error", NOT_FETCHED_MESSAGE)
+        assert (row.title, row.platform, row.position) == ("T", "spotify", 1)

@@ -39,7 +39,7 @@ def train(
     ] = None,
     version: Annotated[
         str, typer.Option(help="Version string recorded in the model and every verdict.")
-    ] = "comb-logistic-1.0",
+    ] = "comb-logistic-1.1",
     reuse: Annotated[
         bool,
         typer.Option(

@@ -104,6 +104,11 @@ NoProgressOption = Annotated[
 @app.command(
     help=(
         "Tell, for each audio file, whether it was made by an AI music generator.\n\n"
+        "PATH may be an audio file, a directory (searched recursively) or a playlist: "
+        "M3U/M3U8, PLS, XSPF, CSV (a path or url column), a Spotify or Deezer API playlist "
+        "(.json) or an Apple Music / iTunes library export (.xml). Playlist entries are "
+        "scanned in place and their rows carry title, artist, isrc, source, platform and "
+        "position; URL entries are reported, not downloaded.\n\n"
         "Each row has a verdict (ai, human, uncertain or error), a calibrated p_ai and an "
         "explanation. A file that cannot be analysed is an error row; the scan goes on. "
         "Exit codes: 0 success, 1 a --fail-on verdict was found, 2 usage error or no "
@@ -115,7 +120,7 @@ def scan(
     paths: Annotated[
         list[str],
         typer.Argument(
-            help="Audio files, or directories to search recursively for audio files.",
+            help="Audio files, directories to search recursively, or playlist files.",
             metavar="PATH",
             show_default=False,
         ),
@@ -155,6 +160,8 @@ def scan(
 ) -> None:
     """Tell, for each audio file, whether it was made by an AI music generator.
 
+    PATH may be a file, a directory or a playlist (M3U, PLS, XSPF, CSV, Spotify or
+    Deezer JSON, Apple library XML), whose entries are scanned with their metadata.
     Each row has a verdict (ai, human, uncertain or error), a calibrated p_ai and an
     explanation. A file that cannot be analysed is an error row; the scan goes on.
     """

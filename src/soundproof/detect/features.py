@@ -7,7 +7,9 @@ of 1 kHz and up) catches the coarse combs of the last upsampling stages, which
 survive training best. Features describe the strongest comb of each
 band (contrast, its t statistic, consistency across teeth, coarse prominence) and
 how peaky the band is anyway (roughness), so the classifier can learn to discount
-material that is comb-like by nature (codec filterbanks, tracker music).
+material that is comb-like by nature (codec filterbanks, tracker music). Contrast
+relative to roughness is kept too: added noise flattens both the comb and the rest
+of the residual, so their ratio holds where the contrast in dB collapses.
 """
 
 from __future__ import annotations
@@ -47,7 +49,11 @@ PER_BAND = (
     "roughness_db",
     "chunk_min_db",
     "chunk_spread",
+    "contrast_to_roughness",
+    "chunk_min_to_roughness",
 )
+#: Added to the roughness before dividing by it, so a flat band gives no huge ratio.
+ROUGHNESS_FLOOR_DB = 0.3
 FEATURE_NAMES: tuple[str, ...] = (
     *(f"{band}_{name}" for band in BAND_NAMES for name in PER_BAND),
     "max_log_t",
@@ -81,6 +87,8 @@ class TrackFeatures:
                 e.consistency,
                 e.roughness_db,
                 *self.persistence[band],
+                e.contrast_db / (e.roughness_db + ROUGHNESS_FLOOR_DB),
+                self.persistence[band][0] / (e.roughness_db + ROUGHNESS_FLOOR_DB),
             ]
         t_values = [_log_t(e.contrast_z) for e in self.evidence.values()]
         values += [

@@ -48,6 +48,13 @@ class TrackResult(BaseModel):
     artist: str | None = None
     isrc: str | None = None
     source: str | None = None
+    platform: str | None = Field(
+        None, description="Format of the playlist in `source`: m3u, pls, xspf, spotify, ..."
+    )
+    position: int | None = Field(None, description="1-based index of the entry in `source`.")
+    playlist: str | None = Field(
+        None, description="Name of the playlist inside `source`, where it has one (Apple)."
+    )
     model_version: str | None = None
     analysed_s: float | None = Field(None, description="Seconds of audio actually analysed.")
 

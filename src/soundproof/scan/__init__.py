@@ -1,6 +1,7 @@
 """Find audio and feed it to the analyses at scale (DESIGN.md's ``scan/`` layer).
 
-:func:`scan` is the Python twin of ``soundproof scan``: paths in, one
+:func:`scan` is the Python twin of ``soundproof scan``: paths (files, directories,
+playlists; see :mod:`soundproof.scan.playlists`) in, one
 :class:`~soundproof.detect.result.TrackResult` per track out, on every core.
 """
 

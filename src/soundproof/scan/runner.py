@@ -19,6 +19,10 @@ Design points, and why:
 * **Model errors are not rows.** A missing or corrupt model would fail every file, so
   the :class:`~soundproof.errors.ModelError` (or any error while a worker loads the
   detector) is raised to the caller instead.
+* **URLs are not fetched (yet).** A playlist may name http(s) URLs (radio streams,
+  Spotify and Deezer previews); they arrive as ``remote`` sources and become error rows
+  saying so, in place, until a fetcher with DESIGN.md's limits is added here
+  (:func:`_unfetched_as_error` marks the spot). A URL never reaches the decoder.
 * ``workers=1`` runs in-process with no pool, for tests, profiling and debuggers; a scan
   of a single file does the same, since starting a process would cost more than it saves.
 * Workers are forked from a *forkserver* that has already imported the detector, so a
@@ -37,7 +41,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -56,6 +60,22 @@ CRASH_MESSAGE = (
     "the analysis process crashed on this file (killed or out of memory); "
     "the rest of the scan went on"
 )
+
+NOT_FETCHED_MESSAGE = (
+    "not scanned: this is a URL, and downloading remote audio is not supported yet "
+    "(only local files are read)"
+)
+
+METADATA_FIELDS: tuple[str, ...] = (
+    "title",
+    "artist",
+    "isrc",
+    "source",
+    "platform",
+    "position",
+    "playlist",
+)
+"""Source fields copied into each verdict row (playlist metadata)."""
 
 Task = Callable[[str], TrackResult]
 """What a worker runs for one file: path in, verdict out. Must be picklable."""
@@ -93,8 +113,9 @@ def scan(
 ) -> Generator[TrackResult, None, None]:
     """Analyse every audio file named by ``paths`` and yield one verdict row per input.
 
-    ``paths`` are files or directories (walked recursively for audio extensions); a
-    missing path yields an ``error`` row. ``workers=0`` uses one process per available
+    ``paths`` are files, directories (walked recursively for audio extensions) or
+    playlists (expanded into their entries, whose metadata fills the rows); a missing
+    path yields an ``error`` row. ``workers=0`` uses one process per available
     core, ``workers=1`` runs in this process. ``detector_path`` selects a model file
     instead of the shipped one. Rows come as they finish, or in input order with
     ``ordered=True``. ``progress`` shows a rich progress line on stderr when stderr is a
@@ -183,7 +204,7 @@ def run_sources(
     """
     workers = workers if workers > 0 else default_workers()
     max_in_flight = IN_FLIGHT_PER_WORKER * workers
-    items = (_Item(i, s) for i, s in enumerate(sources))
+    items = (_Item(i, _unfetched_as_error(s)) for i, s in enumerate(sources))
     head = list(islice(items, max_in_flight))
     n_analysable = sum(1 for item in head if item.source.error is None)
     whole_input_seen = len(head) < max_in_flight
@@ -367,6 +388,18 @@ def _source_error_row(source: Source) -> TrackResult:
     return _with_metadata(error_row(source.path, source.error or "unusable input"), source)
 
 
+def _unfetched_as_error(source: Source) -> Source:
+    """A remote source as an error, until the runner has a fetcher.
+
+    This is where a fetcher will go (DESIGN.md: http(s) only, size and time limits, no
+    private or loopback targets unless configured): it will download ``source.path`` to
+    a temporary file and analyse that. Until then a URL must never reach the decoder.
+    """
+    if source.remote and source.error is None:
+        return replace(source, error=NOT_FETCHED_MESSAGE)
+    return source
+
+
 def _exception_row(path: str, exc: BaseException) -> TrackResult:
     """An unexpected exception is a bug, but one file's bug must not end the batch."""
     if isinstance(exc, SoundproofError):
@@ -382,7 +415,7 @@ def _with_metadata(result: TrackResult, source: Source) -> TrackResult:
     """Copy playlist metadata known to the source into the row, where the row has none."""
     update = {
         name: value
-        for name in ("title", "artist", "isrc", "source")
+        for name in METADATA_FIELDS
         if (value := getattr(source, name)) is not None and getattr(result, name) is None
     }
     return result.model_copy(update=update) if update else result
@@ -437,6 +470,8 @@ def with_progress(results: Iterator[TrackResult]) -> Generator[TrackResult, None
 
 __all__ = [
     "CRASH_MESSAGE",
+    "METADATA_FIELDS",
+    "NOT_FETCHED_MESSAGE",
     "WorkerInitError",
     "default_workers",
     "error_row",

@@ -66,6 +66,9 @@ P_NOISE = 0.25
 NOISE_SNR_DB: tuple[float, float] = (15.0, 40.0)
 """Range of the signal-to-noise ratio of added noise, in dB."""
 
+NOISE_COLOURS: tuple[str, ...] = ("white", "pink")
+"""Kinds of noise the chain adds (equally likely)."""
+
 RESAMPLE_RATES: tuple[int, ...] = (22_050, 32_000, 44_100, 48_000)
 """Rates the chain resamples to (uniformly among those that differ from the input rate)."""
 
@@ -128,7 +131,7 @@ def random_post_chain(
     steps.append(f"gain{gain_db:+.1f}dB")
     if noise_probability > 0 and rng.random() < noise_probability:
         snr_db = float(rng.uniform(*NOISE_SNR_DB))
-        colour = "pink" if rng.random() < 0.5 else "white"
+        colour = NOISE_COLOURS[int(rng.random() < 0.5)]
         x = add_noise(x, snr_db, rng, colour=colour)
         steps.append(f"{colour}{snr_db:.0f}dB")
     if rng.random() < P_LOSSLESS:
@@ -140,6 +143,11 @@ def random_post_chain(
         steps.append(label)
     x = np.clip(x, -1.0, 1.0)
     return x, sr, ",".join(steps)
+
+
+def adds_noise(description: str) -> bool:
+    """True when a chain description (from :func:`random_post_chain`) includes added noise."""
+    return any(step.startswith(NOISE_COLOURS) for step in description.split(","))
 
 
 def codec_roundtrip(

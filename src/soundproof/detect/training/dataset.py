@@ -36,7 +36,7 @@ from soundproof.detect.model import AnalysisSettings
 
 Log = Callable[[str], None]
 
-DATASET_VERSION = 4
+DATASET_VERSION = 5
 #: Range of the factor by which "blend" rows weaken a decoder's deviation from its input.
 BLEND_RANGE = (0.15, 0.6)
 
@@ -55,7 +55,7 @@ class BuildConfig:
     decoder_train_excerpts: int = 24
     robustness_every: int = 4
     #: Share of chain draws that add noise (see :mod:`.chain`).
-    noise_probability: float = 0.0
+    noise_probability: float = 0.25
     seed: int = 20261121
     workers: int = 0
 

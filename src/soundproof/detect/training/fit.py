@@ -102,14 +102,21 @@ TARGET_MISS_RATE = 0.05
 def choose_thresholds(data: Dataset, heldout: np.ndarray) -> tuple[float, float]:
     """Verdict thresholds from held-out scores of the realistic training rows.
 
-    Only ``chain`` rows count (real excerpts and full-strength fakes through the
-    random codec chain; the deliberately faint ``blend`` rows would push the human
-    threshold down and make most real music abstain). ``ai_above`` is the lowest
+    Only ``chain`` rows without added noise count (real excerpts and full-strength
+    fakes through the random codec chain; the deliberately faint ``blend`` rows would
+    push the human threshold down and make most real music abstain). Noise lowers the
+    scores of real music too, so noisy rows would let the ``ai`` threshold drop below
+    what keeps clean real music within the false-positive target. ``ai_above`` is the lowest
     score that keeps the false-positive rate on real excerpts within
     TARGET_FALSE_POSITIVE_RATE; ``human_below`` the highest that keeps the miss
     rate on comb-leaving fakes within TARGET_MISS_RATE. Scores in between abstain.
     """
-    rows = training_mask(data) & np.isfinite(heldout) & (data.column("condition") == "chain")
+    from soundproof.detect.training.chain import adds_noise
+
+    noisy = np.array([adds_noise(c) for c in data.column("chain")], dtype=bool)
+    rows = (
+        training_mask(data) & np.isfinite(heldout) & (data.column("condition") == "chain") & ~noisy
+    )
     real = np.sort(heldout[rows & (data.labels == 0)])
     fake = np.sort(heldout[rows & (data.labels == 1)])
     k = int(np.floor(TARGET_FALSE_POSITIVE_RATE * real.size))

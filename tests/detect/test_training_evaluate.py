@@ -1,0 +1,74 @@
+"""The evaluation report: figures per family group, per package and per condition."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("sklearn")
+
+from soundproof.detect.features import FEATURE_NAMES
+from soundproof.detect.model import CombModel
+from soundproof.detect.training.dataset import Dataset, Row
+from soundproof.detect.training.evaluate import build_report, render_markdown
+
+
+def _row(label: int, family: str, condition: str, package: str = "supertux-data") -> Row:
+    return Row(
+        label=label,
+        package=package,
+        track="t.ogg",
+        start_s=1.0,
+        family=family,
+        decoder=f"{family}-24k-x256" if label else "real",
+        condition=condition,
+        chain="none",
+        sample_rate=24000,
+        bandwidth_hz=12000.0,
+    )
+
+
+def _model() -> CombModel:
+    n = len(FEATURE_NAMES)
+    return CombModel(
+        version="test",
+        feature_names=FEATURE_NAMES,
+        mean=(0.0,) * n,
+        scale=(1.0,) * n,
+        coef=(0.0,) * n,
+        intercept=0.0,
+        human_below=0.3,
+        ai_above=0.8,
+    )
+
+
+def test_report_separates_family_groups_and_conditions() -> None:
+    # chain rows: 4 real (one scored high), one fake per family; griffinlim is missed,
+    # vocos is missed, every upsampling family is caught.
+    rows = [_row(0, "real", "chain") for _ in range(4)]
+    p = [0.1, 0.2, 0.9, 0.1]
+    scored = {"tconv": 0.95, "seanet": 0.85, "vocos": 0.2, "griffinlim": 0.1}
+    for family, score in scored.items():
+        rows.append(_row(1, family, "chain"))
+        p.append(score)
+    rows += [_row(1, "tconv", "noise_20db"), _row(0, "real", "noise_20db")]
+    p += [0.3, 0.1]
+    data = Dataset(np.zeros((len(rows), len(FEATURE_NAMES))), rows)
+    report = build_report(data, np.array(p), _model())
+
+    assert report["overall"]["recall"]["value"] == pytest.approx(2 / 4)
+    assert report["overall_learned_families"]["recall"]["value"] == pytest.approx(2 / 3)
+    assert report["overall_comb_families"]["recall"]["value"] == pytest.approx(1.0)
+    for key in ("overall", "overall_learned_families", "overall_comb_families"):
+        assert report[key]["false_positive_rate"]["value"] == pytest.approx(1 / 4)
+    # verdict-level: 0.9 >= ai_above on one real excerpt; fakes at 0.95 and 0.85 are `ai`
+    assert report["overall_comb_families"]["verdict_recall"]["value"] == pytest.approx(1.0)
+    assert report["recall_by_family"]["vocos"]["value"] == 0.0
+    noise = report["robustness"]["noise_20db"]
+    assert noise["recall"]["value"] == 0.0 and noise["recall"]["n"] == 1
+    assert noise["recall_learned_families"]["n"] == 1
+    assert "chain" not in report["robustness"]
+
+    markdown = render_markdown(report)
+    assert "| figure | all families | learned families | upsampling families |" in markdown
+    assert "| noise_20db |" in markdown
