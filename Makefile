@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 
-.PHONY: demo test lint typecheck bench eval train clean
+.PHONY: demo test lint typecheck bench eval train screenshot clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,12 +23,16 @@ $(VENV)/.dev: $(BIN)/python pyproject.toml
 demo: $(VENV)/.core
 	$(BIN)/soundproof demo --out demo-data
 
+# The browser tests of the HTML report drive Debian's chromium through chromium-driver.
 test: lint
+	@{ command -v chromium && command -v chromedriver; } >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; } || \
+	  echo "warning: install chromium and chromium-driver (Debian) to run the browser tests"
 	$(BIN)/python -m pytest -q -n 2
 
 lint: $(VENV)/.dev
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
 	$(BIN)/mypy
 
 # Rendering freedoom's MIDI needs Debian's fluidsynth program (training data only).
@@ -40,8 +44,13 @@ train: $(VENV)/.dev
 eval: $(VENV)/.dev
 	$(BIN)/soundproof detect eval --out docs/evaluation
 
+# docs/report-screenshot.png, the README's picture of `soundproof scan --html` (needs chromium).
+screenshot: $(VENV)/.core
+	$(BIN)/python scripts/report_screenshot.py docs/report-screenshot.png
+
 bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/detector_speed.py
+	$(BIN)/python benchmarks/scan_catalogue.py
 
 clean:
 	rm -rf $(VENV) demo-data .pytest_cache .mypy_cache .ruff_cache

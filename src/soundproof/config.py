@@ -26,6 +26,44 @@ class Settings(BaseSettings):
     home: Path = Field(default_factory=_default_home)
     workers: int = Field(default=0, description="Scan worker processes; 0 means one per core.")
 
+    database: str | None = Field(
+        default=None,
+        description="Results database URL (SQLAlchemy); default: SQLite under home.",
+    )
+
+    @property
+    def database_url(self) -> str:
+        """Where scan results (and later the ledger) live: ``database`` or the default file."""
+        return self.database or f"sqlite:///{self.home / 'soundproof.db'}"
+
+    # Downloading the http(s) entries of playlists (soundproof.scan.fetch): DESIGN.md's
+    # security defaults, as limits an operator can tune.
+    fetch_max_bytes: int = Field(
+        default=100_000_000, gt=0, description="Largest download, in bytes (100 MB)."
+    )
+    fetch_connect_timeout_s: float = Field(
+        default=10.0, gt=0, description="Longest wait for a DNS answer or a TCP/TLS connection."
+    )
+    fetch_read_timeout_s: float = Field(
+        default=30.0, gt=0, description="Longest wait for the server's next bytes."
+    )
+    fetch_deadline_s: float = Field(
+        default=120.0, gt=0, description="Longest time one download may take, redirects included."
+    )
+    fetch_max_redirects: int = Field(default=5, ge=0, description="Redirects followed per URL.")
+    fetch_concurrency: int = Field(default=4, ge=1, description="Downloads at once in a scan.")
+    fetch_allow_private: bool = Field(
+        default=False,
+        description="Fetch from private, loopback and link-local addresses (--allow-private-urls).",
+    )
+    fetch_allow_networks: list[str] = Field(
+        default_factory=list,
+        description='Address blocks always fetched from, as JSON: ["10.20.0.0/16"].',
+    )
+    fetch_cache_max_age_s: float = Field(
+        default=0.0, ge=0, description="Download a cached URL again after this age; 0: never."
+    )
+
     @property
     def cache_dir(self) -> Path:
         """Downloaded and generated data (training corpora, rendered fakes)."""

@@ -47,6 +47,10 @@ class SilentAudioError(AudioError):
     """The audio holds only digital silence, so there is nothing to analyse."""
 
 
+class FetchError(SoundproofError):
+    """A URL could not be downloaded: refused by policy or a limit, or the server failed."""
+
+
 class ModelError(SoundproofError):
     """A shipped or trained model is missing, corrupt or of an unknown version."""
 

@@ -18,7 +18,6 @@ from soundproof.errors import ModelError
 from soundproof.scan.runner import (
     CRASH_MESSAGE,
     IN_FLIGHT_PER_WORKER,
-    NOT_FETCHED_MESSAGE,
     _analyze_in_worker,
     _init_worker,
     _with_metadata,
@@ -26,6 +25,8 @@ from soundproof.scan.runner import (
     scan,
 )
 from soundproof.scan.sources import Source
+
+from .local_http import LocalServer, send
 
 # --------------------------------------------------------------------------- fake work
 
@@ -155,14 +156,54 @@ def _must_not_run(path: str) -> TrackResult:
     raise AssertionError(f"a URL reached the per-file task: {path}")
 
 
-def test_remote_sources_are_error_rows_until_there_is_a_fetcher() -> None:
-    url = "https://cdn.example.org/preview.mp3"
+def _size_task(path: str) -> TrackResult:
+    """Reports the size of the file it was given (as duration_s), to show it read a file."""
+    return TrackResult.model_validate(
+        {"path": path, "verdict": "human", "p_ai": 0.1, "duration_s": os.path.getsize(path)}
+    )
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_remote_sources_are_downloaded_and_the_task_reads_the_copy(workers: int) -> None:
+    bodies = {"/a.mp3": b"a" * 1234, "/b.mp3": b"b" * 99}
+    routes = {
+        path: (lambda h, body=body: send(h, body, "audio/mpeg")) for path, body in bodies.items()
+    }
+    with LocalServer(routes) as server:
+        sources = [
+            Source(server.url(path), title=path, source="l.json", platform="deezer", remote=True)
+            for path in bodies
+        ]
+        rows = list(
+            run_sources(
+                sources,
+                workers=workers,
+                initializer=_init_noop,
+                initargs=(),
+                task=_size_task,
+                ordered=True,
+                allow_private_urls=True,
+            )
+        )
+    assert [(r.path, r.verdict, r.error) for r in rows] == [
+        (server.url(path), "human", None) for path in bodies
+    ]
+    assert [r.duration_s for r in rows] == [1234, 99]
+    assert [(r.title, r.platform) for r in rows] == [(p, "deezer") for p in bodies]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_refused_downloads_are_error_rows_and_never_reach_the_task(workers: int) -> None:
     sources = [
         Source(url, title="T", source="list.json", platform="spotify", position=1, remote=True)
+        for url in ("http://127.0.0.1:9/preview.mp3", "http://[::1]:9/other.mp3")
     ]
-    for workers in (1, 2):
-        [row] = run_sources(
+    rows = list(
+        run_sources(
             sources, workers=workers, initializer=_init_noop, initargs=(), task=_must_not_run
         )
-        assert (row.path, row.verdict, row.error) == (url, "error", NOT_FETCHED_MESSAGE)
+    )
+    assert [(row.path, row.verdict) for row in rows] == [(s.path, "error") for s in sources]
+    for row in rows:
+        assert row.error is not None and "loopback" in row.error
         assert (row.title, row.platform, row.position) == ("T", "spotify", 1)

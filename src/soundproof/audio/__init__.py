@@ -17,6 +17,7 @@ from soundproof.audio.decode import (
     read_excerpts,
 )
 from soundproof.audio.encode import FORMATS, SUFFIXES, encode, roundtrip, write
+from soundproof.audio.hashing import file_sha256
 
 __all__ = [
     "FORMATS",
@@ -27,6 +28,7 @@ __all__ = [
     "decode_bytes",
     "encode",
     "ensure_audible",
+    "file_sha256",
     "iter_blocks",
     "load",
     "probe",

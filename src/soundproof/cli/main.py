@@ -32,7 +32,7 @@ from soundproof.cli.common import (
     set_global_debug,
 )
 from soundproof.cli.detect import detect_app
-from soundproof.cli.output import Tally, render_table, write_jsonl
+from soundproof.cli.output import Tally, render_table, write_csv, write_jsonl
 from soundproof.errors import UsageError
 
 app = typer.Typer(
@@ -50,6 +50,7 @@ class OutputFormat(StrEnum):
 
     table = "table"
     jsonl = "jsonl"
+    csv = "csv"
 
 
 class FailOn(StrEnum):
@@ -108,7 +109,8 @@ NoProgressOption = Annotated[
         "M3U/M3U8, PLS, XSPF, CSV (a path or url column), a Spotify or Deezer API playlist "
         "(.json) or an Apple Music / iTunes library export (.xml). Playlist entries are "
         "scanned in place and their rows carry title, artist, isrc, source, platform and "
-        "position; URL entries are reported, not downloaded.\n\n"
+        "position. URL entries (http/https) are downloaded within size and time limits "
+        "and cached; private and loopback addresses need --allow-private-urls.\n\n"
         "Each row has a verdict (ai, human, uncertain or error), a calibrated p_ai and an "
         "explanation. A file that cannot be analysed is an error row; the scan goes on. "
         "Exit codes: 0 success, 1 a --fail-on verdict was found, 2 usage error or no "
@@ -127,7 +129,7 @@ def scan(
     ],
     output_format: Annotated[
         OutputFormat,
-        typer.Option("--format", "-f", help="table for people, jsonl for scripts."),
+        typer.Option("--format", "-f", help="table for people, jsonl or csv for scripts."),
     ] = OutputFormat.table,
     output: Annotated[
         Path | None,
@@ -154,8 +156,40 @@ def scan(
     no_progress: NoProgressOption = False,
     ordered: Annotated[
         bool,
-        typer.Option("--ordered", help="jsonl: write rows in input order, not as they finish."),
+        typer.Option("--ordered", help="jsonl/csv: write rows in input order, not as they finish."),
     ] = False,
+    no_cache: Annotated[
+        bool,
+        typer.Option(
+            "--no-cache",
+            help="Analyse every file, neither reading nor writing remembered results.",
+        ),
+    ] = False,
+    allow_private_urls: Annotated[
+        bool,
+        typer.Option(
+            "--allow-private-urls",
+            help=(
+                "Download playlist URLs on private, loopback and link-local addresses "
+                "too (refused by default: a playlist must not probe your network)."
+            ),
+        ),
+    ] = False,
+    html: Annotated[
+        Path | None,
+        typer.Option(
+            "--html",
+            help=(
+                "Also write a self-contained HTML report to FILE: summary, sortable table, "
+                "and the spectrum of every track called ai or uncertain."
+            ),
+            dir_okay=False,
+        ),
+    ] = None,
+    html_plots: Annotated[
+        int,
+        typer.Option("--html-plots", min=0, help="--html: spectra of at most N tracks."),
+    ] = 200,
     debug: DebugOption = False,
 ) -> None:
     """Tell, for each audio file, whether it was made by an AI music generator.
@@ -174,6 +208,10 @@ def scan(
         fail_on={f.value for f in fail_on or ()},
         progress=not no_progress,
         ordered=ordered,
+        html=html,
+        html_plots=html_plots,
+        allow_private_urls=allow_private_urls,
+        cache=not no_cache,
     )
     raise typer.Exit(code)
 
@@ -230,6 +268,10 @@ def run_scan(
     fail_on: set[str],
     progress: bool,
     ordered: bool,
+    html: Path | None = None,
+    html_plots: int = 200,
+    allow_private_urls: bool = False,
+    cache: bool = True,
 ) -> int:
     """Scan ``paths``, print the rows, and return the exit code (0, 1 or 2)."""
     from soundproof.config import get_settings
@@ -239,6 +281,11 @@ def run_scan(
         raise UsageError("no PATH given")
     n_workers = workers if workers is not None else get_settings().workers
     tally = Tally()
+    report = None
+    if html is not None:  # checked writable now, written after the scan
+        from soundproof.report import HtmlReport
+
+        report = HtmlReport(html, inputs=len(paths), detector_path=model, max_plots=html_plots)
     with ExitStack() as stack:
         out: IO[str] = sys.stdout
         if output is not None:
@@ -252,11 +299,16 @@ def run_scan(
             detector_path=model,
             progress=progress,
             ordered=ordered or output_format is OutputFormat.table,
+            allow_private_urls=allow_private_urls,
+            cache=cache,
         )
         stack.callback(results.close)  # shuts the worker pool down, even on an early exit
-        if output_format is OutputFormat.jsonl:
+        if report is not None:
+            results = report.collect(results)  # keeps each row for the page
+        if output_format is not OutputFormat.table:
+            write_rows = write_jsonl if output_format is OutputFormat.jsonl else write_csv
             try:
-                write_jsonl(results, out, tally)
+                write_rows(results, out, tally)
             except BrokenPipeError:
                 # The reader went away (`| head`): stop quietly, as Unix tools do.
                 devnull = os.open(os.devnull, os.O_WRONLY)
@@ -267,6 +319,9 @@ def run_scan(
             console = _table_console(out if output is not None else None)
             render_table(results, console, tally)
             console.print(tally.summary(), highlight=False)
+    if report is not None:
+        written = report.write()
+        print(f"wrote {written.path} ({written.plots} spectra)", file=sys.stderr)
     return _exit_code(tally, fail_on)
 
 

@@ -1,4 +1,4 @@
-"""How scan results are shown: a readable table, or JSON lines for machines.
+"""How scan results are shown: a readable table, or JSON lines or CSV for machines.
 
 The JSONL writer streams (one flushed line per track, as it finishes), so a pipeline can
 consume a long scan as it runs. The table needs every row to size its columns, so it
@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -37,10 +37,12 @@ class Tally:
 
     counts: Counter[str] = field(default_factory=Counter)
     started: float = field(default_factory=time.perf_counter)
+    remembered: int = 0
 
     def add(self, result: TrackResult) -> None:
         """Count one row."""
         self.counts[result.verdict] += 1
+        self.remembered += result.from_cache
 
     @property
     def total(self) -> int:
@@ -53,11 +55,15 @@ class Tally:
         return self.total - self.counts["error"]
 
     def summary(self) -> str:
-        """One line: ``12 tracks: 3 ai, 8 human, 0 uncertain, 1 error in 4.2 s``."""
+        """One line: ``12 tracks: 3 ai, 8 human, 0 uncertain, 1 error in 4.2 s (5 remembered)``.
+
+        "Remembered" rows came from the results store (unchanged bytes, same model).
+        """
         elapsed = time.perf_counter() - self.started
         parts = ", ".join(f"{self.counts[label]} {label}" for label in VERDICTS)
         noun = "track" if self.total == 1 else "tracks"
-        return f"{self.total} {noun}: {parts} in {elapsed:.1f} s"
+        line = f"{self.total} {noun}: {parts} in {elapsed:.1f} s"
+        return f"{line} ({self.remembered} remembered)" if self.remembered else line
 
 
 def write_jsonl(results: Iterable[TrackResult], out: IO[str], tally: Tally) -> None:
@@ -66,6 +72,20 @@ def write_jsonl(results: Iterable[TrackResult], out: IO[str], tally: Tally) -> N
         tally.add(result)
         out.write(json.dumps(result.to_json_dict(), ensure_ascii=False) + "\n")
         out.flush()
+
+
+def write_csv(results: Iterable[TrackResult], out: IO[str], tally: Tally) -> None:
+    """Write a CSV header, then one flushed line per track (:mod:`soundproof.report.csv_rows`)."""
+    from soundproof.report.csv_rows import write_csv as write_csv_rows
+
+    write_csv_rows(_tallied(results, tally), out)
+
+
+def _tallied(results: Iterable[TrackResult], tally: Tally) -> Iterator[TrackResult]:
+    """Pass every result through, counting it."""
+    for result in results:
+        tally.add(result)
+        yield result
 
 
 def format_duration(seconds: float | None) -> str:
@@ -119,4 +139,4 @@ def render_table(results: Iterable[TrackResult], console: Console, tally: Tally)
         console.print(table)
 
 
-__all__ = ["VERDICTS", "Tally", "format_duration", "render_table", "write_jsonl"]
+__all__ = ["VERDICTS", "Tally", "format_duration", "render_table", "write_csv", "write_jsonl"]

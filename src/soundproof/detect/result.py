@@ -5,7 +5,7 @@ Scripts parse these rows, so fields are only ever added, never renamed or remove
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
@@ -57,6 +57,27 @@ class TrackResult(BaseModel):
     )
     model_version: str | None = None
     analysed_s: float | None = Field(None, description="Seconds of audio actually analysed.")
+    content_hash: str | None = Field(
+        None, description="SHA-256 of the file's bytes (hex): the track's identity in caches."
+    )
+    from_cache: bool = Field(
+        False, exclude=True, description="Not part of the row: the verdict was remembered."
+    )
+
+    #: The fields that depend only on the audio and the model, which a cache may keep.
+    ANALYSIS_FIELDS: ClassVar[tuple[str, ...]] = (
+        "duration_s",
+        "verdict",
+        "p_ai",
+        "explanation",
+        "error",
+        "model_version",
+        "analysed_s",
+    )
+
+    def analysis(self) -> dict[str, Any]:
+        """The part of the row that a results cache stores (JSON-able)."""
+        return self.model_dump(mode="json", include=set(self.ANALYSIS_FIELDS))
 
     def to_json_dict(self) -> dict[str, Any]:
         """The JSONL row: every contract field present, nulls included."""

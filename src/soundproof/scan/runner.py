@@ -19,10 +19,13 @@ Design points, and why:
 * **Model errors are not rows.** A missing or corrupt model would fail every file, so
   the :class:`~soundproof.errors.ModelError` (or any error while a worker loads the
   detector) is raised to the caller instead.
-* **URLs are not fetched (yet).** A playlist may name http(s) URLs (radio streams,
-  Spotify and Deezer previews); they arrive as ``remote`` sources and become error rows
-  saying so, in place, until a fetcher with DESIGN.md's limits is added here
-  (:func:`_unfetched_as_error` marks the spot). A URL never reaches the decoder.
+* **URLs are downloaded first, in the parent.** A playlist may name http(s) URLs
+  (Spotify and Deezer previews, files on a web server); they arrive as ``remote``
+  sources and :func:`~soundproof.scan.fetch.prefetch.fetch_remote` downloads them in a
+  few threads ahead of the workers, within DESIGN.md's limits (http(s) only, size and
+  time caps, no private or loopback targets unless ``allow_private_urls``), into a
+  content-addressed cache. The workers analyse the cached file; the row keeps the URL
+  as its ``path``. A failed download is an ``error`` row. A URL never reaches the decoder.
 * ``workers=1`` runs in-process with no pool, for tests, profiling and debuggers; a scan
   of a single file does the same, since starting a process would cost more than it saves.
 * Workers are forked from a *forkserver* that has already imported the detector, so a
@@ -41,14 +44,17 @@ from collections import Counter, deque
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from soundproof.detect.result import TrackResult
 from soundproof.errors import SoundproofError
+from soundproof.scan.fetch.prefetch import fetch_remote
+from soundproof.scan.remember import analyze_remembering, remember
 from soundproof.scan.sources import Source, iter_sources
+from soundproof.store.results import ResultStore
 
 if TYPE_CHECKING:
     from soundproof.detect import Detector
@@ -59,11 +65,6 @@ IN_FLIGHT_PER_WORKER = 4
 CRASH_MESSAGE = (
     "the analysis process crashed on this file (killed or out of memory); "
     "the rest of the scan went on"
-)
-
-NOT_FETCHED_MESSAGE = (
-    "not scanned: this is a URL, and downloading remote audio is not supported yet "
-    "(only local files are read)"
 )
 
 METADATA_FIELDS: tuple[str, ...] = (
@@ -110,6 +111,9 @@ def scan(
     detector_path: Path | None = None,
     progress: bool = True,
     ordered: bool = False,
+    cache: bool = True,
+    database_url: str | None = None,
+    allow_private_urls: bool = False,
 ) -> Generator[TrackResult, None, None]:
     """Analyse every audio file named by ``paths`` and yield one verdict row per input.
 
@@ -119,25 +123,44 @@ def scan(
     core, ``workers=1`` runs in this process. ``detector_path`` selects a model file
     instead of the shipped one. Rows come as they finish, or in input order with
     ``ordered=True``. ``progress`` shows a rich progress line on stderr when stderr is a
-    terminal.
+    terminal. With ``cache`` (the default) verdicts are remembered by content hash and
+    model version in the results store at ``database_url`` (default: SQLite under
+    ``SOUNDPROOF_HOME``), so unchanged tracks are not analysed again
+    (:mod:`soundproof.scan.remember`).
+
+    URL entries of playlists are downloaded (http(s) only, size and time limits, cached
+    under ``SOUNDPROOF_HOME``; see :mod:`soundproof.scan.fetch`); private, loopback and
+    link-local addresses are refused unless ``allow_private_urls``.
 
     Raises :class:`~soundproof.errors.SoundproofError` (typically ``ModelError``) only
     for problems that would fail every file; per-file problems are rows.
     """
+    store = _open_store(database_url) if cache else None
     results = run_sources(
         iter_sources(paths),
         workers=workers,
         initializer=_init_worker,
-        initargs=(detector_path,),
+        initargs=(detector_path, store.url if store else None),
         task=_analyze_in_worker,
         ordered=ordered,
+        allow_private_urls=allow_private_urls,
     )
+    if store is not None:
+        results = remember(results, store)
     return with_progress(results) if progress else results
+
+
+def _open_store(database_url: str | None) -> ResultStore:
+    """The results store at ``database_url``, or the default one under SOUNDPROOF_HOME."""
+    from soundproof.config import get_settings
+
+    return ResultStore(database_url or get_settings().database_url)
 
 
 # --------------------------------------------------------------------------- workers
 
 _detector: Detector | None = None
+_store: ResultStore | None = None
 _init_error: BaseException | None = None
 
 
@@ -149,17 +172,18 @@ class WorkerInitError(Exception):
         self.error = error
 
 
-def _init_worker(detector_path: Path | None) -> None:
-    """Pool initializer: load the detector once per process and keep it in a global.
+def _init_worker(detector_path: Path | None, store_url: str | None = None) -> None:
+    """Pool initializer: load the detector (and open the results store) once per process.
 
     An exception here would only surface as an opaque broken pool, so it is stored and
     re-raised (wrapped in :class:`WorkerInitError`) by the first task instead.
     """
-    global _detector, _init_error
+    global _detector, _store, _init_error
     try:
         from soundproof.detect import Detector
 
         _detector = Detector.load(detector_path)
+        _store = ResultStore(store_url, create=False) if store_url else None
         _init_error = None
     except BaseException as exc:  # reported to the parent, see docstring
         _detector = None
@@ -167,12 +191,12 @@ def _init_worker(detector_path: Path | None) -> None:
 
 
 def _analyze_in_worker(path: str) -> TrackResult:
-    """Pool task: analyse one file with this process's detector."""
+    """Pool task: the verdict for one file, remembered or from this process's detector."""
     if _init_error is not None:
         raise WorkerInitError(_init_error)
     if _detector is None:  # pragma: no cover - initializer always runs first
         raise RuntimeError("worker used before its initializer ran")
-    return _detector.analyze_path(path)
+    return analyze_remembering(_detector, _store, path)
 
 
 # --------------------------------------------------------------------------- engine
@@ -194,17 +218,20 @@ def run_sources(
     initargs: tuple[Any, ...],
     task: Task,
     ordered: bool = False,
+    allow_private_urls: bool = False,
 ) -> Generator[TrackResult, None, None]:
     """The scheduling engine of :func:`scan`, with the per-file work made pluggable.
 
     ``initializer(*initargs)`` runs once per process (or once in this process when
     running in-process) and ``task(path)`` once per file. Both must be importable
     top-level functions so that spawned workers can find them; tests use this to inject
-    tasks that crash or raise.
+    tasks that crash or raise. Remote sources are downloaded first (``allow_private_urls``
+    as in :func:`scan`) and ``task`` gets the downloaded file.
     """
     workers = workers if workers > 0 else default_workers()
     max_in_flight = IN_FLIGHT_PER_WORKER * workers
-    items = (_Item(i, _unfetched_as_error(s)) for i, s in enumerate(sources))
+    fetched = fetch_remote(sources, allow_private=allow_private_urls)
+    items = (_Item(i, s) for i, s in enumerate(fetched))
     head = list(islice(items, max_in_flight))
     n_analysable = sum(1 for item in head if item.source.error is None)
     whole_input_seen = len(head) < max_in_flight
@@ -234,7 +261,7 @@ def _run_in_process(
             initializer(*initargs)
             initialized = True
         try:
-            result = task(item.source.path)
+            result = task(_input_path(item.source))
         except WorkerInitError as exc:
             raise exc.error from None
         except Exception as exc:  # one bad file must not stop the batch
@@ -327,10 +354,10 @@ class _PoolRunner:
 
     def _submit(self, item: _Item) -> None:
         try:
-            future = self._pool().submit(self.task, item.source.path)
+            future = self._pool().submit(self.task, _input_path(item.source))
         except BrokenProcessPool:
             self._discard_pool()
-            future = self._pool().submit(self.task, item.source.path)
+            future = self._pool().submit(self.task, _input_path(item.source))
         self.in_flight[future] = item
 
     def _collect(self, finished: set[Future[TrackResult]]) -> Iterator[TrackResult]:
@@ -388,16 +415,13 @@ def _source_error_row(source: Source) -> TrackResult:
     return _with_metadata(error_row(source.path, source.error or "unusable input"), source)
 
 
-def _unfetched_as_error(source: Source) -> Source:
-    """A remote source as an error, until the runner has a fetcher.
+def _input_path(source: Source) -> str:
+    """The file the task reads: the downloaded copy of a remote source, else the path.
 
-    This is where a fetcher will go (DESIGN.md: http(s) only, size and time limits, no
-    private or loopback targets unless configured): it will download ``source.path`` to
-    a temporary file and analyse that. Until then a URL must never reach the decoder.
+    :func:`fetch_remote` gives every remote source either a ``local`` file or an
+    ``error``, so a URL itself never reaches the decoder.
     """
-    if source.remote and source.error is None:
-        return replace(source, error=NOT_FETCHED_MESSAGE)
-    return source
+    return source.local if source.local is not None else source.path
 
 
 def _exception_row(path: str, exc: BaseException) -> TrackResult:
@@ -412,12 +436,19 @@ def _crash_row(source: Source) -> TrackResult:
 
 
 def _with_metadata(result: TrackResult, source: Source) -> TrackResult:
-    """Copy playlist metadata known to the source into the row, where the row has none."""
-    update = {
+    """Copy playlist metadata known to the source into the row, where the row has none.
+
+    A downloaded source's row shows its URL, not the cache file that was analysed.
+    """
+    update: dict[str, Any] = {
         name: value
         for name in METADATA_FIELDS
         if (value := getattr(source, name)) is not None and getattr(result, name) is None
     }
+    if source.local is not None:
+        update["path"] = source.path
+        if result.error:
+            update["error"] = result.error.replace(source.local, source.path)
     return result.model_copy(update=update) if update else result
 
 
@@ -471,7 +502,6 @@ def with_progress(results: Iterator[TrackResult]) -> Generator[TrackResult, None
 __all__ = [
     "CRASH_MESSAGE",
     "METADATA_FIELDS",
-    "NOT_FETCHED_MESSAGE",
     "WorkerInitError",
     "default_workers",
     "error_row",

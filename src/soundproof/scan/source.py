@@ -25,8 +25,9 @@ class Source:
     ``playlist`` is the name of the playlist inside that file where the format has one
     (an Apple library holds several); it is not (yet) a column of the verdict row.
 
-    ``remote`` marks a ``path`` that is an http(s) URL rather than a local file. Nothing
-    downloads those yet: the runner turns them into error rows until it gets a fetcher.
+    ``remote`` marks a ``path`` that is an http(s) URL rather than a local file. The
+    runner downloads it first (:mod:`soundproof.scan.fetch`) and sets ``local`` to the
+    downloaded copy, which is what gets analysed; the row keeps the URL as its path.
     """
 
     path: str
@@ -39,6 +40,7 @@ class Source:
     position: int | None = None
     playlist: str | None = None
     remote: bool = False
+    local: str | None = None
 
 
 __all__ = ["Source"]

@@ -16,14 +16,13 @@ URIs, URLs, Windows paths) and :mod:`.isrc`. Expanding entries (existence, direc
 nested playlists and their cycles) is :func:`soundproof.scan.sources.iter_sources`'s
 part.
 
-URLs are not fetched here
--------------------------
+URLs are not fetched here (but by the runner)
+---------------------------------------------
 An entry that is an http(s) URL (an internet radio stream in an M3U, a Spotify or
 Deezer preview MP3) becomes a source whose ``path`` is the URL and whose ``remote`` is
-True. Nothing in this package touches the network: downloading is a later task for a
-fetcher in the runner, which must follow DESIGN.md (http(s) only, size and time limits,
-no private or loopback targets unless configured). Until it exists, the runner reports
-each remote source as an error row saying it was not fetched.
+True. Nothing in this package touches the network: the runner downloads remote sources
+with :mod:`soundproof.scan.fetch`, which follows DESIGN.md (http(s) only, size and time
+limits, no private or loopback targets unless configured) and caches what it fetched.
 """
 
 from soundproof.scan.playlists.dispatch import PLAYLIST_EXTENSIONS, is_playlist_name, read_playlist

@@ -8,7 +8,7 @@ Two shapes are read:
 
 Each track has ``title``, ``artist.name``, ``isrc`` (present on some endpoints only),
 ``link`` and ``preview``, a 30-second MP3 on Deezer's CDN and the only audio the API
-gives: it is the scan's location (an http(s) URL for the future fetcher). An empty or
+gives: it is the scan's location (an http(s) URL, which the scan downloads). An empty or
 missing ``preview`` (Deezer sends ``""`` for tracks it cannot preview) or a null track
 becomes an error source that keeps the metadata.
 

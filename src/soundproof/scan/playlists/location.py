@@ -11,7 +11,7 @@ and Windows paths with backslashes. :func:`resolve_location` turns each into a
   copied here still resolves. A Windows absolute path (``C:\\...``, ``\\\\server\\share``)
   cannot mean anything on a POSIX system and is reported as such.
 * Any other scheme (``spotify:``, ``ftp:``, ``rtsp:``, ``smb:``...) is an error: the scan
-  reads local files only, and URLs only through the future fetcher.
+  reads local files, and http(s) URLs through :mod:`soundproof.scan.fetch`.
 * Nothing here checks that a local path exists; the expansion in
   :mod:`soundproof.scan.sources` does, since it also has to recognise directories and
   nested playlists.

@@ -11,7 +11,7 @@ Items"):
 Each item holds a ``track`` with ``name``, ``artists[].name`` (joined with ", "),
 ``external_ids.isrc``, ``uri`` and ``preview_url``, a 30-second MP3 on Spotify's CDN,
 which is the only audio the API gives, so it is the scan's location (an http(s) URL,
-to be downloaded by the future fetcher). Spotify sends ``null`` for a track removed
+downloaded by :mod:`soundproof.scan.fetch`). Spotify sends ``null`` for a track removed
 from the catalogue and for ``preview_url`` on many tracks (and on local files and
 episodes); each such item becomes an error source with the metadata that is known,
 never a crash.
