@@ -53,6 +53,13 @@ class OutputFormat(StrEnum):
     csv = "csv"
 
 
+class Engine(StrEnum):
+    """Where ``scan`` runs the per-file work."""
+
+    local = "local"
+    ray = "ray"
+
+
 class FailOn(StrEnum):
     """Verdicts that make ``scan`` exit 1 when ``--fail-on`` names them."""
 
@@ -190,6 +197,22 @@ def scan(
         int,
         typer.Option("--html-plots", min=0, help="--html: spectra of at most N tracks."),
     ] = 200,
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            "--engine",
+            help="local: a process pool on this machine; ray: Ray tasks (a cluster or local Ray).",
+            case_sensitive=False,
+        ),
+    ] = Engine.local,
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            "--ray-address",
+            help="--engine ray: the cluster to join (e.g. ray://head:10001 or auto); "
+            "default: start a local Ray for this scan.",
+        ),
+    ] = None,
     debug: DebugOption = False,
 ) -> None:
     """Tell, for each audio file, whether it was made by an AI music generator.
@@ -212,6 +235,8 @@ def scan(
         html_plots=html_plots,
         allow_private_urls=allow_private_urls,
         cache=not no_cache,
+        engine=engine.value,
+        ray_address=ray_address,
     )
     raise typer.Exit(code)
 
@@ -272,6 +297,8 @@ def run_scan(
     html_plots: int = 200,
     allow_private_urls: bool = False,
     cache: bool = True,
+    engine: str = "local",
+    ray_address: str | None = None,
 ) -> int:
     """Scan ``paths``, print the rows, and return the exit code (0, 1 or 2)."""
     from soundproof.config import get_settings
@@ -301,6 +328,8 @@ def run_scan(
             ordered=ordered or output_format is OutputFormat.table,
             allow_private_urls=allow_private_urls,
             cache=cache,
+            engine=engine,
+            ray_address=ray_address,
         )
         stack.callback(results.close)  # shuts the worker pool down, even on an early exit
         if report is not None:

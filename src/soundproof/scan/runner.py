@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from soundproof.detect.result import TrackResult
-from soundproof.errors import SoundproofError
+from soundproof.errors import SoundproofError, UsageError
 from soundproof.scan.fetch.prefetch import fetch_remote
 from soundproof.scan.remember import analyze_remembering, remember
 from soundproof.scan.sources import Source, iter_sources
@@ -77,6 +77,9 @@ METADATA_FIELDS: tuple[str, ...] = (
     "playlist",
 )
 """Source fields copied into each verdict row (playlist metadata)."""
+
+ENGINES = ("local", "ray")
+"""Where the per-file work runs: a local process pool, or Ray tasks."""
 
 Task = Callable[[str], TrackResult]
 """What a worker runs for one file: path in, verdict out. Must be picklable."""
@@ -114,6 +117,8 @@ def scan(
     cache: bool = True,
     database_url: str | None = None,
     allow_private_urls: bool = False,
+    engine: str = "local",
+    ray_address: str | None = None,
 ) -> Generator[TrackResult, None, None]:
     """Analyse every audio file named by ``paths`` and yield one verdict row per input.
 
@@ -132,9 +137,15 @@ def scan(
     under ``SOUNDPROOF_HOME``; see :mod:`soundproof.scan.fetch`); private, loopback and
     link-local addresses are refused unless ``allow_private_urls``.
 
+    ``engine="ray"`` runs the same per-file work as Ray tasks, on the cluster at
+    ``ray_address`` or on a local Ray started for the scan with ``workers`` CPUs
+    (:mod:`soundproof.scan.ray_engine`).
+
     Raises :class:`~soundproof.errors.SoundproofError` (typically ``ModelError``) only
     for problems that would fail every file; per-file problems are rows.
     """
+    if engine not in ENGINES:
+        raise UsageError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
     store = _open_store(database_url) if cache else None
     results = run_sources(
         iter_sources(paths),
@@ -144,6 +155,8 @@ def scan(
         task=_analyze_in_worker,
         ordered=ordered,
         allow_private_urls=allow_private_urls,
+        engine=engine,
+        ray_address=ray_address,
     )
     if store is not None:
         results = remember(results, store)
@@ -219,6 +232,8 @@ def run_sources(
     task: Task,
     ordered: bool = False,
     allow_private_urls: bool = False,
+    engine: str = "local",
+    ray_address: str | None = None,
 ) -> Generator[TrackResult, None, None]:
     """The scheduling engine of :func:`scan`, with the per-file work made pluggable.
 
@@ -232,6 +247,20 @@ def run_sources(
     max_in_flight = IN_FLIGHT_PER_WORKER * workers
     fetched = fetch_remote(sources, allow_private=allow_private_urls)
     items = (_Item(i, s) for i, s in enumerate(fetched))
+    if engine == "ray":
+        from soundproof.scan.ray_engine import RayRunner
+
+        ray_runner = RayRunner(
+            address=ray_address,
+            workers=workers,
+            initializer=initializer,
+            initargs=initargs,
+            task=task,
+            ordered=ordered,
+            in_flight_per_cpu=IN_FLIGHT_PER_WORKER,
+        )
+        yield from ray_runner.run(items)
+        return
     head = list(islice(items, max_in_flight))
     n_analysable = sum(1 for item in head if item.source.error is None)
     whole_input_seen = len(head) < max_in_flight
