@@ -115,27 +115,15 @@ class RayRunner:
             remote = ray.remote(max_retries=0)(_run_task)
             limit = self.in_flight_per_cpu * cpus
             in_flight: dict[Any, Any] = {}
-            done: dict[int, TrackResult] = {}
-            next_index = 0
-
-            def finish(item: Any, row: TrackResult) -> Iterator[TrackResult]:
-                nonlocal next_index
-                if not self.ordered:
-                    yield row
-                    return
-                done[item.index] = row
-                while next_index in done:
-                    yield done.pop(next_index)
-                    next_index += 1
-
+            release = runner.RowRelease(self.ordered)
             exhausted = False
             while True:
-                while not exhausted and len(in_flight) + len(done) < limit:
+                while not exhausted and len(in_flight) + len(release) < limit:
                     item = next(items, None)
                     if item is None:
                         exhausted = True
                     elif item.source.error is not None:
-                        yield from finish(item, runner._source_error_row(item.source))
+                        yield from release.add(item.index, runner._source_error_row(item.source))
                     else:
                         path = runner._input_path(item.source)
                         ref = remote.remote(self.initializer, self.initargs, self.task, path)
@@ -145,7 +133,7 @@ class RayRunner:
                 ready, _ = ray.wait(list(in_flight), num_returns=1)
                 for ref in ready:
                     item = in_flight.pop(ref)
-                    yield from finish(item, self._row(ref, item, runner))
+                    yield from release.add(item.index, self._row(ref, item, runner))
         finally:
             if self.started_here:
                 ray.shutdown()

@@ -324,12 +324,10 @@ class _PoolRunner:
         self.initializer = initializer
         self.initargs = initargs
         self.task = task
-        self.ordered = ordered
         self.executor: ProcessPoolExecutor | None = None
         self.in_flight: dict[Future[TrackResult], _Item] = {}
         self.suspects: deque[_Item] = deque()  # in flight when a worker died; rerun alone
-        self.done: dict[int, TrackResult] = {}  # ordered mode: finished, waiting their turn
-        self.next_index = 0
+        self.release = RowRelease(ordered)  # holds finished rows waiting their turn
 
     def _pool(self) -> ProcessPoolExecutor:
         if self.executor is None:
@@ -347,7 +345,7 @@ class _PoolRunner:
             self.executor = None
 
     def _pending(self) -> int:
-        return len(self.in_flight) + len(self.suspects) + len(self.done)
+        return len(self.in_flight) + len(self.suspects) + len(self.release)
 
     def run(self, head: list[_Item], rest: Iterator[_Item]) -> Iterator[TrackResult]:
         """Yield every row; always shuts the pool down, even if the consumer stops early."""
@@ -423,13 +421,33 @@ class _PoolRunner:
 
     def _finish(self, item: _Item, result: TrackResult) -> Iterator[TrackResult]:
         """Yield a row now, or hold it until every earlier row is out (ordered mode)."""
+        yield from self.release.add(item.index, result)
+
+
+class RowRelease:
+    """When finished rows go out: at once, or in input order (``ordered=True``).
+
+    In order, a finished row is held until every row of a lower index is out; ``len`` is
+    the number held, which counts towards the bound on work in flight.
+    """
+
+    def __init__(self, ordered: bool) -> None:
+        self.ordered = ordered
+        self._held: dict[int, TrackResult] = {}
+        self._next = 0
+
+    def __len__(self) -> int:
+        return len(self._held)
+
+    def add(self, index: int, row: TrackResult) -> Iterator[TrackResult]:
+        """Take the row of input ``index``; yield every row whose turn has come."""
         if not self.ordered:
-            yield result
+            yield row
             return
-        self.done[item.index] = result
-        while self.next_index in self.done:
-            yield self.done.pop(self.next_index)
-            self.next_index += 1
+        self._held[index] = row
+        while self._next in self._held:
+            yield self._held.pop(self._next)
+            self._next += 1
 
 
 # --------------------------------------------------------------------------- rows

@@ -103,6 +103,11 @@ def calibration(labels: np.ndarray, p: np.ndarray, bins: int = 10) -> dict[str, 
     return {"ece": float(ece), "bins": table}
 
 
+def _rate(hit: np.ndarray, among: np.ndarray) -> dict[str, Any]:
+    """Share of the rows in ``among`` where ``hit`` holds, with its Wilson interval."""
+    return wilson(int(np.sum(hit & among)), int(np.sum(among))).as_dict()
+
+
 def build_report(data: Dataset, p: np.ndarray, model: CombModel) -> dict[str, Any]:
     """All figures of the report as one JSON-able dict."""
     labels = data.labels
@@ -150,22 +155,16 @@ def build_report(data: Dataset, p: np.ndarray, model: CombModel) -> dict[str, An
     learned = [f for f in fams if f not in NO_UPSAMPLER_FAMILIES]
     sel = main & ((labels == 0) | np.isin(family, learned))
     report["overall_learned_families"] = block(labels[sel], p[sel], model).as_dict()
+    is_comb, is_learned = np.isin(family, comb_families), np.isin(family, learned)
     robustness = {}
     for cond in sorted(set(condition) - {"chain"}):
         rows = condition == cond
         robustness[cond] = block(labels[rows], p[rows], model).as_dict()
-        robustness[cond]["verdict_recall_comb_families"] = wilson(
-            int(np.sum((p >= model.ai_above) & rows & np.isin(family, comb_families))),
-            int(np.sum(rows & np.isin(family, comb_families))),
-        ).as_dict()
-        robustness[cond]["recall_learned_families"] = wilson(
-            int(np.sum((p >= DECISION) & rows & np.isin(family, learned))),
-            int(np.sum(rows & np.isin(family, learned))),
-        ).as_dict()
-        robustness[cond]["recall_comb_families"] = wilson(
-            int(np.sum((p >= DECISION) & rows & np.isin(family, comb_families))),
-            int(np.sum(rows & np.isin(family, comb_families))),
-        ).as_dict()
+        robustness[cond]["verdict_recall_comb_families"] = _rate(
+            p >= model.ai_above, rows & is_comb
+        )
+        robustness[cond]["recall_learned_families"] = _rate(p >= DECISION, rows & is_learned)
+        robustness[cond]["recall_comb_families"] = _rate(p >= DECISION, rows & is_comb)
     report["robustness"] = robustness
     return report
 
