@@ -51,6 +51,7 @@ screenshot: $(VENV)/.core
 bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/detector_speed.py
 	$(BIN)/python benchmarks/scan_catalogue.py
+	$(BIN)/python benchmarks/ledger.py
 
 clean:
 	rm -rf $(VENV) demo-data .pytest_cache .mypy_cache .ruff_cache

@@ -9,7 +9,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -33,7 +33,7 @@ class Settings(BaseSettings):
 
     @property
     def database_url(self) -> str:
-        """Where scan results (and later the ledger) live: ``database`` or the default file."""
+        """Where scan results live: ``database`` or the default file (the ledger has its own)."""
         return self.database or f"sqlite:///{self.home / 'soundproof.db'}"
 
     # Downloading the http(s) entries of playlists (soundproof.scan.fetch): DESIGN.md's
@@ -63,6 +63,43 @@ class Settings(BaseSettings):
     fetch_cache_max_age_s: float = Field(
         default=0.0, ge=0, description="Download a cached URL again after this age; 0: never."
     )
+
+    # The provenance ledger (soundproof.ledger): its own database, signing key and names.
+    ledger_database: str | None = Field(
+        default=None,
+        description="Ledger database URL (SQLAlchemy); default: SQLite ledger.db under home.",
+    )
+    ledger_origin: str | None = Field(
+        default=None,
+        description="Origin line of a new ledger's checkpoints (e.g. example.com/soundproof); "
+        "default: made from the host name once, then kept in the ledger.",
+    )
+    ledger_issuer: str | None = Field(
+        default=None, description="The iss claim of attestations; default: the ledger's origin."
+    )
+    signing_key: SecretStr | None = Field(
+        default=None,
+        description="Ed25519 signing key as PEM text (PKCS#8); wins over the file and the ring.",
+    )
+    signing_key_file: Path | None = Field(
+        default=None,
+        description="File holding the Ed25519 signing key as PEM (mode 0600); wins over the ring.",
+    )
+
+    @property
+    def ledger_database_url(self) -> str:
+        """Where the ledger lives: ``ledger_database`` or its own SQLite file under home.
+
+        A file of its own, not the results database: the ledger is append-only and kept
+        forever (the results cache may be deleted at will), and it commits with
+        ``synchronous=FULL`` (see :mod:`soundproof.ledger.db`).
+        """
+        return self.ledger_database or f"sqlite:///{self.home / 'ledger.db'}"
+
+    @property
+    def keys_dir(self) -> Path:
+        """The key ring: signing keys (mode 0600) and the public part of retired ones."""
+        return self.home / "keys"
 
     @property
     def cache_dir(self) -> Path:

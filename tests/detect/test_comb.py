@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from soundproof.detect.comb import BandSearch, contrast_per_row
 from soundproof.detect.explain import implied_upsampling
 from soundproof.detect.features import extract_features
 from soundproof.detect.spectrum import average_spectrum, effective_bandwidth, fft_size_for
@@ -75,3 +76,28 @@ def test_bandwidth_follows_a_codec_lowpass(cutoff: float) -> None:
     assert effective_bandwidth(average_spectrum([lowpassed], RATE)) == pytest.approx(
         cutoff, abs=300
     )
+
+
+@pytest.mark.parametrize("spacing", [37.3, 345.2, 1102.5, 2999.0])
+def test_per_chunk_contrast_reads_as_the_band_search_does(spacing: float) -> None:
+    # Persistence reads every chunk at once; it must agree with the search's own reading.
+    residuals = np.random.default_rng(1).normal(size=(5, 8193))
+    band = (5000.0, 16000.0)
+    together = contrast_per_row(residuals, 2.69, band, spacing)
+    one_by_one = [
+        BandSearch(row, 2.69, *band).scores(np.array([spacing])).contrast[0] for row in residuals
+    ]
+    np.testing.assert_allclose(together, one_by_one)
+
+
+def test_search_of_many_spacings_matches_each_alone() -> None:
+    # Spacings are read together, flattened tooth by tooth; none may leak into another.
+    residual = pink_noise(5, RATE)[:8193].astype(np.float64)
+    search = BandSearch(residual, 2.69, 5000.0, 16000.0)
+    spacings = np.array([31.0, 100.0, 1102.5, 2500.0])
+    together = search.scores(spacings, 2)
+    for i, spacing in enumerate(spacings):
+        alone = search.scores(np.array([spacing]), 2)
+        assert together.t_stat[i] == pytest.approx(alone.t_stat[0])
+        assert together.consistency[i] == pytest.approx(alone.consistency[0])
+        assert together.teeth[i] == alone.teeth[0] == int(16000.0 // spacing - 4999.0 // spacing)

@@ -110,6 +110,28 @@ def test_remembered_results_work_on_ray_too(local_ray: None, tmp_path: Path) -> 
     assert all(r.from_cache for r in second)
 
 
+def test_verdicts_of_a_ray_scan_are_signed_by_the_driver(local_ray: None, tmp_path: Path) -> None:
+    # scan --sign works with every engine: rows come back to the driver, which logs
+    # and signs each verdict there.
+    from soundproof.config import get_settings
+    from soundproof.ledger import KeyRing, Ledger
+    from soundproof.ledger.attestation import verify_attestation
+    from soundproof.ledger.scanning import sign_results
+
+    key = KeyRing(get_settings().keys_dir).generate()
+    clips = _clips(tmp_path / "music", 3)
+    with Ledger.open() as ledger:
+        results = scan([str(p) for p in clips], progress=False, engine="ray", ordered=True)
+        rows = list(sign_results(results, ledger))
+        assert [r.log_index for r in rows] == [0, 1, 2]
+        for row in rows:
+            assert row.attestation is not None
+            claims = verify_attestation(row.attestation, [key.public]).claims
+            assert claims["content_hash"] == row.content_hash
+            assert claims["verdict"] == row.verdict
+        assert ledger.verify().ok
+
+
 def test_cli_starts_a_local_ray_for_the_scan(tmp_path: Path, soundproof_home: Path) -> None:
     _clips(tmp_path / "music", 2)
     env = {**os.environ, "SOUNDPROOF_HOME": str(soundproof_home)}

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, Annotated
+from typing import IO, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -32,6 +32,7 @@ from soundproof.cli.common import (
     set_global_debug,
 )
 from soundproof.cli.detect import detect_app
+from soundproof.cli.ledger import ledger_app
 from soundproof.cli.output import Tally, render_table, write_csv, write_jsonl
 from soundproof.errors import UsageError
 
@@ -43,6 +44,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(detect_app, name="detect")
+app.add_typer(ledger_app, name="ledger")
 
 
 class OutputFormat(StrEnum):
@@ -213,6 +215,17 @@ def scan(
             "default: start a local Ray for this scan.",
         ),
     ] = None,
+    sign: Annotated[
+        bool,
+        typer.Option(
+            "--sign",
+            help=(
+                "Log every verdict in the provenance ledger and put its signed attestation "
+                "(a JWS that `soundproof ledger verify-attestation` checks offline) and its "
+                "log_index into the row. Needs a signing key: `soundproof ledger keys generate`."
+            ),
+        ),
+    ] = False,
     debug: DebugOption = False,
 ) -> None:
     """Tell, for each audio file, whether it was made by an AI music generator.
@@ -237,6 +250,7 @@ def scan(
         cache=not no_cache,
         engine=engine.value,
         ray_address=ray_address,
+        sign=sign,
     )
     raise typer.Exit(code)
 
@@ -299,6 +313,7 @@ def run_scan(
     cache: bool = True,
     engine: str = "local",
     ray_address: str | None = None,
+    sign: bool = False,
 ) -> int:
     """Scan ``paths``, print the rows, and return the exit code (0, 1 or 2)."""
     from soundproof.config import get_settings
@@ -320,6 +335,12 @@ def run_scan(
                 out = stack.enter_context(output.open("w", encoding="utf-8"))
             except OSError as exc:
                 raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+        ledger = None
+        if sign:  # the ledger and its key are checked before any work starts
+            from soundproof.ledger import Ledger
+
+            ledger = stack.enter_context(Ledger.open())
+            signing_key = ledger.signing_key()
         results = scan_paths(
             paths,
             workers=n_workers,
@@ -332,6 +353,11 @@ def run_scan(
             ray_address=ray_address,
         )
         stack.callback(results.close)  # shuts the worker pool down, even on an early exit
+        if ledger is not None:
+            from soundproof.ledger.scanning import sign_results
+
+            results = sign_results(results, ledger, key=signing_key)
+            stack.callback(lambda: _print_signed(ledger, tally))
         if report is not None:
             results = report.collect(results)  # keeps each row for the page
         if output_format is not OutputFormat.table:
@@ -352,6 +378,17 @@ def run_scan(
         written = report.write()
         print(f"wrote {written.path} ({written.plots} spectra)", file=sys.stderr)
     return _exit_code(tally, fail_on)
+
+
+def _print_signed(ledger: Any, tally: Tally) -> None:
+    """Say where the signed verdicts went (stderr, after the summary)."""
+    signed = tally.signed
+    if signed:
+        print(
+            f"signed {signed} verdict{'s' if signed != 1 else ''} into the ledger "
+            f"{ledger.origin} at {ledger.url} (entries up to {tally.last_log_index})",
+            file=sys.stderr,
+        )
 
 
 def _table_console(file: IO[str] | None) -> Console:

@@ -38,11 +38,16 @@ class Tally:
     counts: Counter[str] = field(default_factory=Counter)
     started: float = field(default_factory=time.perf_counter)
     remembered: int = 0
+    signed: int = 0
+    last_log_index: int | None = None
 
     def add(self, result: TrackResult) -> None:
         """Count one row."""
         self.counts[result.verdict] += 1
         self.remembered += result.from_cache
+        if result.log_index is not None:
+            self.signed += 1
+            self.last_log_index = result.log_index
 
     @property
     def total(self) -> int:

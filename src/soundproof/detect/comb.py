@@ -14,11 +14,16 @@ decoder's native spacing. Three steps keep it cheap and right:
    sub-multiple of the true spacing, are tested for and corrected.
 
 Contrast is what the explanation reports ("peaks 3.1 dB above the floor").
+
+The search is most of the detector's arithmetic, so it is kept lean: all spacings of
+a level are read in one vectorised pass (flat, tooth by tooth, whatever their tooth
+counts and tolerances), and per-chunk readings are taken for all chunks at once.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import scipy.fft
@@ -40,6 +45,14 @@ MULTIPLES = (1, 2, 3, 4, 6)
 SUBDIVISIONS = (2, 3, 4, 5, 6, 7, 8)
 #: Grid points per candidate at each level of the coarse-to-fine refinement.
 REFINE_STEPS = 41
+#: Width of the running median that whitens the periodicity spectrum (bins).
+WHITENING_BINS = 63
+#: Grid points per level when checking multiples and sub-multiples (a narrow window).
+OCTAVE_STEPS = 41
+#: Centres refined past the first (coarse) level of the spacing search (None: all).
+#: Pruning to the best 4 cuts the search's work by about half, but changes the
+#: features the shipped model was fitted on; it waits for the next refit.
+KEEP_AFTER_FIRST_LEVEL: int | None = None
 #: A tooth "holds" when it rises this far above the mean gap level (dB).
 TOOTH_MARGIN_DB = 1.5
 
@@ -77,6 +90,24 @@ class CombScores:
     t_stat: FloatArray
     consistency: FloatArray
     teeth: NDArray[np.int64]
+    origin: NDArray[np.int64]
+    """Per row, the index of the centre (of the `refine` call) that it was refined from."""
+
+
+@dataclass(frozen=True)
+class _Readings:
+    """The residual read at ``(k + offset) * spacing`` for every row and every k in band.
+
+    Stored flat, reading by reading, with the row each belongs to: combs of different
+    spacings have very different tooth counts, so a padded (rows x teeth) matrix would
+    be mostly padding.
+    """
+
+    values: FloatArray
+    owner: NDArray[np.intp]
+    count: FloatArray
+    mean: FloatArray
+    var: FloatArray
 
 
 @dataclass
@@ -89,79 +120,133 @@ class BandSearch:
     hi: float
     _peaky: dict[int, FloatArray] = field(default_factory=dict, repr=False)
 
+    def __post_init__(self) -> None:
+        # Every reading falls within these bins (teeth lie in [lo, hi]).
+        self._first = max(0, int(self.lo / self.bin_hz) - 1)
+        self._last = min(self.residual.size, int(self.hi / self.bin_hz) + 2)
+
     def _running_max(self, tolerance_bins: int) -> FloatArray:
-        """Residual after a running max over +-tolerance bins (memoised per tolerance)."""
+        """Running max over +-tolerance bins of the residual, on bins [first, last)
+        (memoised per tolerance)."""
         if tolerance_bins not in self._peaky:
-            self._peaky[tolerance_bins] = ndimage.maximum_filter1d(
-                self.residual, 2 * tolerance_bins + 1, mode="nearest"
+            lo = max(0, self._first - tolerance_bins)
+            hi = min(self.residual.size, self._last + tolerance_bins)
+            peaky = ndimage.maximum_filter1d(
+                self.residual[lo:hi], 2 * tolerance_bins + 1, mode="nearest"
             )
+            self._peaky[tolerance_bins] = peaky[self._first - lo : self._last - lo]
         return self._peaky[tolerance_bins]
 
-    def _values(
-        self, spacings: FloatArray, offset: float, tolerance_bins: int
-    ) -> tuple[FloatArray, NDArray[np.bool_]]:
-        """Residual at ``(k + offset) * spacing`` inside the band, per spacing and k.
+    def _read(
+        self, spacings: FloatArray, offsets: FloatArray, tolerances: NDArray[np.intp]
+    ) -> _Readings:
+        """Residual at ``(k + offset) * spacing`` inside the band, per row and k.
 
-        Reading the running max lets a spacing slightly off still find its teeth;
-        teeth (offset 0) and gaps (offset 0.5) are read the same way so that the
-        contrast is ~0 dB when there is no comb.
+        Reading the running max (over each row's tolerance) lets a spacing slightly
+        off still find its teeth; teeth (offset 0) and gaps (offset 0.5) are read the
+        same way so that the contrast is ~0 dB when there is no comb. All rows are
+        read in one pass, whatever their tolerance: per-call overhead, not arithmetic,
+        is what a row-by-row search would spend its time on.
         """
-        k_min = np.ceil(self.lo / spacings - offset)
-        k_max = np.floor(self.hi / spacings - offset)
-        count = int(np.max(k_max - k_min + 1)) if spacings.size else 0
-        k = k_min[:, None] + np.arange(max(count, 1))[None, :]
-        valid = k <= k_max[:, None]
-        bins = np.rint((k + offset) * spacings[:, None] / self.bin_hz).astype(np.int64)
-        peaky = self._running_max(tolerance_bins)
-        return peaky[np.clip(bins, 0, peaky.size - 1)], valid
-
-    def scores(self, spacings: FloatArray, tolerance_bins: int = 1) -> CombScores:
-        """Contrast (dB), Welch's t, consistency (0-1) and tooth count per spacing.
-
-        Uneven teeth, as at a sub-multiple of the true spacing where only every
-        m-th tooth is real, raise the peak variance, so the true spacing wins on t.
-        """
-        peaks, peak_ok = self._values(spacings, 0.0, tolerance_bins)
-        gaps, gap_ok = self._values(spacings, 0.5, tolerance_bins)
-        n_peaks = np.maximum(peak_ok.sum(axis=1), 1)
-        n_gaps = np.maximum(gap_ok.sum(axis=1), 1)
-        peak_mean = np.where(peak_ok, peaks, 0.0).sum(axis=1) / n_peaks
-        gap_mean = np.where(gap_ok, gaps, 0.0).sum(axis=1) / n_gaps
-        peak_var = np.where(peak_ok, (peaks - peak_mean[:, None]) ** 2, 0.0).sum(axis=1) / n_peaks
-        gap_var = np.where(gap_ok, (gaps - gap_mean[:, None]) ** 2, 0.0).sum(axis=1) / n_gaps
-        contrast = peak_mean - gap_mean
-        t_stat = contrast / np.sqrt((peak_var + 0.01) / n_peaks + (gap_var + 0.01) / n_gaps)
-        holds = np.where(peak_ok, peaks > (gap_mean + TOOTH_MARGIN_DB)[:, None], False)
-        return CombScores(
-            spacings, contrast, t_stat, holds.sum(axis=1) / n_peaks, peak_ok.sum(axis=1)
+        k_min = np.ceil(self.lo / spacings - offsets)
+        counts = np.maximum(np.floor(self.hi / spacings - offsets) - k_min + 1, 0).astype(np.intp)
+        owner = np.repeat(np.arange(spacings.size), counts)
+        first = np.cumsum(counts) - counts
+        k = np.arange(owner.size) + (k_min + offsets - first)[owner]
+        # Teeth lie in [lo, hi], so every bin falls in [first, last): no clipping needed.
+        bins = np.rint(k * (spacings / self.bin_hz)[owner]).astype(np.intp) - self._first
+        if np.all(tolerances == tolerances[0]):
+            values = self._running_max(int(tolerances[0]))[bins]
+        else:
+            unique, which = np.unique(tolerances, return_inverse=True)
+            table = np.concatenate([self._running_max(int(t)) for t in unique])
+            values = table[bins + (which * (self._last - self._first))[owner]]
+        n = np.maximum(counts, 1).astype(np.float64)
+        mean = np.bincount(owner, values, spacings.size) / n
+        mean_sq = np.bincount(owner, np.square(values), spacings.size) / n
+        return _Readings(
+            values, owner, counts.astype(np.float64), mean, np.maximum(mean_sq - mean**2, 0.0)
         )
 
-    def refine(self, centres: FloatArray, teeth: float) -> CombScores:
+    def scores(
+        self, spacings: FloatArray, tolerance_bins: int | NDArray[np.intp] = 1
+    ) -> CombScores:
+        """Contrast (dB), Welch's t, consistency (0-1) and tooth count per spacing.
+
+        ``tolerance_bins`` is one for all spacings or one per spacing. Uneven teeth, as
+        at a sub-multiple of the true spacing where only every m-th tooth is real,
+        raise the peak variance, so the true spacing wins on t.
+        """
+        size = spacings.size
+        tolerances = np.broadcast_to(np.asarray(tolerance_bins, dtype=np.intp), (size,))
+        both = self._read(
+            np.concatenate([spacings, spacings]),
+            np.repeat([0.0, 0.5], size),
+            np.concatenate([tolerances, tolerances]),
+        )
+        n = np.maximum(both.count, 1.0)
+        contrast = both.mean[:size] - both.mean[size:]
+        spread = (both.var + 0.01) / n
+        t_stat = contrast / np.sqrt(spread[:size] + spread[size:])
+        is_tooth = both.owner < size
+        teeth, owner = both.values[is_tooth], both.owner[is_tooth]
+        holds = np.bincount(owner, teeth > (both.mean[size:] + TOOTH_MARGIN_DB)[owner], size)
+        return CombScores(
+            spacings,
+            contrast,
+            t_stat,
+            holds / n[:size],
+            both.count[:size].astype(np.int64),
+            np.arange(size),
+        )
+
+    def refine(
+        self,
+        centres: FloatArray,
+        teeth: float,
+        keep: int | None = None,
+        steps: int | None = None,
+    ) -> CombScores:
         """Best spacing (by t) near each centre, within a drift of ``teeth`` teeth over the band.
 
         Tooth k sits at k * spacing, so a relative error e moves the top tooth by
         hi * e: a fine grid over a wide window would need thousands of steps. The
         search goes coarse to fine instead: each level reads teeth with a tolerance
-        as wide as its grid step moves the top tooth, then narrows around the best.
+        as wide as its grid step moves the top tooth, then narrows around the best. Each
+        level has ``steps`` grid points per centre (default REFINE_STEPS). With
+        ``keep``, only that many centres (the best by t) go on past the first level.
         """
         width = teeth / np.maximum((self.hi - self.lo) / centres, 1.0)
         best = centres.astype(np.float64)
-        offsets = np.linspace(-1.0, 1.0, REFINE_STEPS)
+        origin = np.arange(centres.size)
+        steps = steps or REFINE_STEPS
+        offsets = np.linspace(-1.0, 1.0, steps)
         while True:
-            step = 2.0 * width / (REFINE_STEPS - 1)
+            step = 2.0 * width / (steps - 1)
             tolerance = np.ceil(self.hi * step / self.bin_hz / 2.0)
             # Never wider than a quarter of the spacing, or teeth and gaps overlap.
             tolerance = np.maximum(1, np.minimum(tolerance, np.floor(best / self.bin_hz / 4.0)))
             grid = (best[:, None] * (1.0 + width[:, None] * offsets[None, :])).ravel()
-            t_stat = np.empty(grid.size)
-            for tol in np.unique(tolerance):
-                rows = np.repeat(tolerance == tol, REFINE_STEPS)
-                t_stat[rows] = self.scores(grid[rows], int(tol)).t_stat
-            pick = np.argmax(t_stat.reshape(centres.size, REFINE_STEPS), axis=1)
-            best = grid[pick + np.arange(centres.size) * REFINE_STEPS]
+            rows_tolerance = np.repeat(tolerance, steps)
             if np.all(tolerance <= 1):
-                return self.scores(best, 1)
+                level = self.scores(grid, 1)
+                pick = np.argmax(level.t_stat.reshape(best.size, steps), axis=1)
+                chosen = pick + np.arange(best.size) * steps
+                return CombScores(
+                    level.spacing[chosen],
+                    level.contrast[chosen],
+                    level.t_stat[chosen],
+                    level.consistency[chosen],
+                    level.teeth[chosen],
+                    origin,
+                )
+            t_stat = self.scores(grid, rows_tolerance.astype(np.intp)).t_stat
+            per_centre = t_stat.reshape(best.size, steps)
+            best = grid[np.argmax(per_centre, axis=1) + np.arange(best.size) * steps]
             width = step
+            if keep is not None and best.size > keep:
+                top = np.argsort(-per_centre.max(axis=1), kind="stable")[:keep]
+                best, width, origin = best[top], width[top], origin[top]
 
     def octave_correct(self, spacing: float, min_spacing: float, max_spacing: float) -> float:
         """Fix a multiple or sub-multiple of the true spacing.
@@ -172,23 +257,52 @@ class BandSearch:
         comb is the true one.
         """
         m = np.array(SUBDIVISIONS, dtype=np.float64)
-        base = max(float(self.refine(np.array([spacing]), 0.25).contrast[0]), 1e-3)
         coarser = m * spacing
         fits = coarser <= max_spacing
-        if np.any(fits):
-            up = self.refine(coarser[fits], 0.25)
-            ok = up.contrast >= 0.6 * m[fits] * base
-            if np.any(ok):
-                k = int(np.argmax(np.where(ok, up.contrast, -np.inf)))
-                spacing, base = float(up.spacing[k]), float(up.contrast[k])
+        # The spacing itself and its multiples are refined in one pass (each on its own).
+        first = self.refine(np.concatenate([[spacing], coarser[fits]]), 0.25, steps=OCTAVE_STEPS)
+        base = max(float(first.contrast[0]), 1e-3)
+        ok = first.contrast[1:] >= 0.6 * m[fits] * base
+        if np.any(ok):
+            k = 1 + int(np.argmax(np.where(ok, first.contrast[1:], -np.inf)))
+            spacing, base = float(first.spacing[k]), float(first.contrast[k])
         finer = spacing / m
         fits = finer >= min_spacing
         if np.any(fits):
-            down = self.refine(finer[fits], 0.25)
+            down = self.refine(finer[fits], 0.25, steps=OCTAVE_STEPS)
             ok = down.contrast >= 0.8 * base
             if np.any(ok):
                 spacing = float(down.spacing[np.nonzero(ok)[0][-1]])
         return spacing
+
+
+def contrast_per_row(
+    residuals: FloatArray, bin_hz: float, band: tuple[float, float], spacing: float
+) -> FloatArray:
+    """Comb contrast (dB) at one spacing in every row of a (rows, bins) residual.
+
+    The same reading as `BandSearch.scores` at a tolerance of one bin: each tooth and
+    each gap is the largest of the three bins nearest to it.
+    """
+    lo, hi = band
+
+    def read(offset: float) -> FloatArray:
+        k = np.arange(np.ceil(lo / spacing - offset), np.floor(hi / spacing - offset) + 1)
+        if k.size == 0:
+            return np.zeros(residuals.shape[0])
+        centre = np.rint((k + offset) * spacing / bin_hz).astype(np.intp)
+        around = np.clip(centre[:, None] + np.arange(-1, 2), 0, residuals.shape[1] - 1)
+        return np.asarray(residuals[:, around].max(axis=2).mean(axis=1), dtype=np.float64)
+
+    return read(0.0) - read(0.5)
+
+
+@lru_cache(maxsize=16)
+def _hann(n: int) -> FloatArray:
+    """The symmetric Hann taper of the periodicity step (few band widths occur)."""
+    window: FloatArray = np.hanning(n)
+    window.flags.writeable = False
+    return window
 
 
 def coarse_candidates(
@@ -198,14 +312,18 @@ def coarse_candidates(
     n = band_residual.size
     n_pad = int(2 ** np.ceil(np.log2(n * 8)))
     centred = band_residual - np.mean(band_residual)
-    magnitude = np.abs(scipy.fft.rfft(centred * np.hanning(n), n=n_pad))
+    magnitude = np.abs(scipy.fft.rfft(centred * _hann(n), n=n_pad))
     # Quefrency index j <-> period n_pad / j bins <-> spacing (n_pad / j) * bin_hz.
     j_lo = max(2, int(np.floor(n_pad * bin_hz / max_spacing_hz)))
     j_hi = min(magnitude.size - 2, int(np.ceil(n_pad * bin_hz / min_spacing_hz)))
     if j_hi <= j_lo + 2:
         return np.empty(0), np.empty(0)
-    floor = ndimage.median_filter(magnitude, size=63, mode="nearest") + 1e-12
-    segment = (magnitude / floor)[j_lo : j_hi + 1]
+    # The whitening median only needs to cover the searched quefrencies.
+    reach = WHITENING_BINS // 2
+    first = max(0, j_lo - reach)
+    around = magnitude[first : j_hi + reach + 1]
+    floor = ndimage.median_filter(around, size=WHITENING_BINS, mode="nearest") + 1e-12
+    segment = (around / floor)[j_lo - first : j_hi - first + 1]
     is_peak = (segment[1:-1] >= segment[:-2]) & (segment[1:-1] > segment[2:])
     idx = np.nonzero(is_peak)[0] + 1
     if idx.size == 0:
@@ -239,9 +357,10 @@ def find_comb(
         if c * m <= max_spacing
     ]
     search = BandSearch(residual, bin_hz, lo, hi)
-    refined = search.refine(np.array([c for c, _ in multiples]), 1.5)
-    i = int(np.argmax(refined.t_stat))
-    spacing = search.octave_correct(float(refined.spacing[i]), min_spacing, max_spacing)
+    refined = search.refine(np.array([c for c, _ in multiples]), 1.5, keep=KEEP_AFTER_FIRST_LEVEL)
+    best = int(np.argmax(refined.t_stat))
+    i = int(refined.origin[best])
+    spacing = search.octave_correct(float(refined.spacing[best]), min_spacing, max_spacing)
     final = search.refine(np.array([spacing]), 0.25)
     return CombEvidence(
         band=band,

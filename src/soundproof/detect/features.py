@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from soundproof.detect.comb import BandSearch, CombEvidence, find_comb
+from soundproof.detect.comb import CombEvidence, contrast_per_row, find_comb
 from soundproof.detect.spectrum import (
     AverageSpectrum,
     average_spectrum,
@@ -145,19 +145,15 @@ def _search(
 
 
 def _persistence(
-    chunks: list[NDArray[np.float64]], bin_hz: float, evidence: CombEvidence
+    chunks: NDArray[np.float64], bin_hz: float, evidence: CombEvidence
 ) -> tuple[float, float]:
     """How steadily the comb holds over time: min chunk contrast and relative spread.
 
     A decoder's comb comes from its weights and biases, so it is there in every
     chunk; the partials of a held note or a riff come and go.
     """
-    if evidence.empty or len(chunks) < 2:
+    if evidence.empty or chunks.shape[0] < 2:
         return (evidence.contrast_db, 0.0)
-    spacing = np.array([evidence.spacing_hz])
-    lo, hi = evidence.band
-    contrasts = np.array(
-        [BandSearch(c, bin_hz, lo, hi).scores(spacing).contrast[0] for c in chunks]
-    )
+    contrasts = contrast_per_row(chunks, bin_hz, evidence.band, evidence.spacing_hz)
     spread = float(np.std(contrasts) / (abs(float(np.mean(contrasts))) + 0.5))
     return (float(np.min(contrasts)), spread)

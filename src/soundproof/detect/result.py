@@ -60,6 +60,16 @@ class TrackResult(BaseModel):
     content_hash: str | None = Field(
         None, description="SHA-256 of the file's bytes (hex): the track's identity in caches."
     )
+    log_index: int | None = Field(
+        None, description="Index of this verdict's leaf in the provenance ledger (scan --sign)."
+    )
+    attestation: str | None = Field(
+        None,
+        description=(
+            "The verdict signed by the ledger key: a compact JWS (alg Ed25519) that "
+            "`soundproof ledger verify-attestation` checks offline (scan --sign)."
+        ),
+    )
     from_cache: bool = Field(
         False, exclude=True, description="Not part of the row: the verdict was remembered."
     )

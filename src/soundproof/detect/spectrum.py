@@ -28,6 +28,10 @@ POWER_FLOOR = 1e-15
 #: Wider than a comb tooth (a Hann-windowed line spans ~4 bins), narrower than
 #: the gaps of the finest comb searched for.
 ENVELOPE_WIDTH_HZ = 24.0
+#: Frame hop as a share of the frame. Frames without overlap would halve the FFT work
+#: (most of the detector's arithmetic) at the cost of a noisier floor; that changes the
+#: features, so it waits for a refit of the model.
+HOP_FRACTION = 0.5
 #: Length of the chunks whose spectra are also kept, to tell a comb that lasts the
 #: whole track (a decoder's) from one that comes and goes (a held note).
 CHUNK_SECONDS = 4.0
@@ -72,14 +76,14 @@ def periodic_hann(n: int) -> NDArray[np.float32]:
 def average_spectrum(
     segments: Sequence[NDArray[np.floating]], sample_rate: int, n_fft: int | None = None
 ) -> AverageSpectrum:
-    """Average Hann-windowed power spectrum over every half-overlapping frame of every segment.
+    """Average Hann-windowed power spectrum over every (half-overlapping) frame of every segment.
 
     Segments are analysed separately (excerpts of one track need not be contiguous)
     and frames of all of them are pooled. A segment shorter than one frame is
     zero-padded so that short clips still give a (noisier) estimate.
     """
     n_fft = n_fft or fft_size_for(sample_rate)
-    hop = n_fft // 2
+    hop = int(n_fft * HOP_FRACTION)
     window = periodic_hann(n_fft)
     frames_per_chunk = max(1, round(CHUNK_SECONDS * sample_rate / hop))
     chunks: list[FloatArray] = []
@@ -94,8 +98,10 @@ def average_spectrum(
             starts.pop()  # fold a short tail into the previous chunk
         for i, start in enumerate(starts):
             stop = starts[i + 1] if i + 1 < len(starts) else view.shape[0]
-            spec = scipy.fft.rfft(view[start:stop] * window, axis=1)
-            chunks.append(np.sum(spec.real**2 + spec.imag**2, axis=0, dtype=np.float64))
+            spec = scipy.fft.rfft(view[start:stop] * window, axis=1, overwrite_x=True)
+            parts = spec.view(np.float32)  # (re, im) pairs
+            summed = np.square(parts, out=parts).sum(axis=0, dtype=np.float64)
+            chunks.append(summed[0::2] + summed[1::2])
             chunk_frames.append(stop - start)
     norm = float(np.sum(window**2))
     frames = sum(chunk_frames)
@@ -111,15 +117,17 @@ def average_spectrum(
 
 
 def lower_envelope(power_db: FloatArray, width_bins: int) -> FloatArray:
-    """Lower envelope of a dB spectrum: a grey opening, then light smoothing.
+    """Lower envelope of a dB spectrum (or of each row of several): a grey opening,
+    then light smoothing.
 
     The opening removes every peak narrower than ``width_bins`` and follows the
     valleys between them, so ``power_db - envelope`` is ~0 on broadband content
     and positive on narrow lines.
     """
     width = max(3, int(width_bins) | 1)
-    opened = ndimage.grey_opening(power_db, size=width, mode="nearest")
-    smoothed: FloatArray = ndimage.uniform_filter1d(opened, size=width, mode="nearest")
+    size = (1,) * (power_db.ndim - 1) + (width,)
+    opened = ndimage.grey_opening(power_db, size=size, mode="nearest")
+    smoothed: FloatArray = ndimage.uniform_filter1d(opened, size=width, axis=-1, mode="nearest")
     return np.minimum(smoothed, power_db)
 
 
@@ -128,9 +136,9 @@ def residual_db(spectrum: AverageSpectrum) -> FloatArray:
     return _residual(spectrum.power_db, spectrum.bin_hz)
 
 
-def chunk_residuals_db(spectrum: AverageSpectrum) -> list[FloatArray]:
-    """The residual of every chunk's spectrum."""
-    return [_residual(chunk, spectrum.bin_hz) for chunk in spectrum.chunk_power_db]
+def chunk_residuals_db(spectrum: AverageSpectrum) -> FloatArray:
+    """The residual of every chunk's spectrum, one row per chunk."""
+    return _residual(spectrum.chunk_power_db, spectrum.bin_hz)
 
 
 def _residual(power_db: FloatArray, bin_hz: float) -> FloatArray:

@@ -133,11 +133,13 @@ def prepare_decoders(excerpts: list[Any], cache: Path, config: BuildConfig, log:
     rng = np.random.default_rng(config.seed)
     todo = []
     for spec in specs:
+        # Drawn for every decoder, cached or not, so that an interrupted build resumes
+        # with exactly the training excerpts a build from scratch would use.
+        chosen = rng.choice(
+            len(excerpts), size=min(config.decoder_train_excerpts, len(excerpts)), replace=False
+        )
         path = cache / "decoders" / f"{spec.name}.pt"
         if not path.exists():
-            chosen = rng.choice(
-                len(excerpts), size=min(config.decoder_train_excerpts, len(excerpts)), replace=False
-            )
             todo.append((spec, [excerpts[i] for i in chosen], path, config.decoder_steps))
     workers = config.workers or os.cpu_count() or 1
     with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(str(cache),)) as pool:
