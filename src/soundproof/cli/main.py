@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, Annotated, Any
+from typing import IO, TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -35,6 +35,9 @@ from soundproof.cli.detect import detect_app
 from soundproof.cli.ledger import ledger_app
 from soundproof.cli.output import Tally, render_table, write_csv, write_jsonl
 from soundproof.errors import UsageError
+
+if TYPE_CHECKING:
+    from soundproof.ledger import Ledger
 
 app = typer.Typer(
     name="soundproof",
@@ -380,7 +383,7 @@ def run_scan(
     return _exit_code(tally, fail_on)
 
 
-def _print_signed(ledger: Any, tally: Tally) -> None:
+def _print_signed(ledger: Ledger, tally: Tally) -> None:
     """Say where the signed verdicts went (stderr, after the summary)."""
     signed = tally.signed
     if signed:

@@ -47,12 +47,6 @@ SUBDIVISIONS = (2, 3, 4, 5, 6, 7, 8)
 REFINE_STEPS = 41
 #: Width of the running median that whitens the periodicity spectrum (bins).
 WHITENING_BINS = 63
-#: Grid points per level when checking multiples and sub-multiples (a narrow window).
-OCTAVE_STEPS = 41
-#: Centres refined past the first (coarse) level of the spacing search (None: all).
-#: Pruning to the best 4 cuts the search's work by about half, but changes the
-#: features the shipped model was fitted on; it waits for the next refit.
-KEEP_AFTER_FIRST_LEVEL: int | None = None
 #: A tooth "holds" when it rises this far above the mean gap level (dB).
 TOOTH_MARGIN_DB = 1.5
 
@@ -90,8 +84,16 @@ class CombScores:
     t_stat: FloatArray
     consistency: FloatArray
     teeth: NDArray[np.int64]
-    origin: NDArray[np.int64]
-    """Per row, the index of the centre (of the `refine` call) that it was refined from."""
+
+    def rows(self, index: NDArray[np.intp]) -> CombScores:
+        """The scores of the spacings at ``index``."""
+        return CombScores(
+            self.spacing[index],
+            self.contrast[index],
+            self.t_stat[index],
+            self.consistency[index],
+            self.teeth[index],
+        )
 
 
 @dataclass(frozen=True)
@@ -192,34 +194,20 @@ class BandSearch:
         teeth, owner = both.values[is_tooth], both.owner[is_tooth]
         holds = np.bincount(owner, teeth > (both.mean[size:] + TOOTH_MARGIN_DB)[owner], size)
         return CombScores(
-            spacings,
-            contrast,
-            t_stat,
-            holds / n[:size],
-            both.count[:size].astype(np.int64),
-            np.arange(size),
+            spacings, contrast, t_stat, holds / n[:size], both.count[:size].astype(np.int64)
         )
 
-    def refine(
-        self,
-        centres: FloatArray,
-        teeth: float,
-        keep: int | None = None,
-        steps: int | None = None,
-    ) -> CombScores:
+    def refine(self, centres: FloatArray, teeth: float) -> CombScores:
         """Best spacing (by t) near each centre, within a drift of ``teeth`` teeth over the band.
 
         Tooth k sits at k * spacing, so a relative error e moves the top tooth by
         hi * e: a fine grid over a wide window would need thousands of steps. The
         search goes coarse to fine instead: each level reads teeth with a tolerance
-        as wide as its grid step moves the top tooth, then narrows around the best. Each
-        level has ``steps`` grid points per centre (default REFINE_STEPS). With
-        ``keep``, only that many centres (the best by t) go on past the first level.
+        as wide as its grid step moves the top tooth, then narrows around the best.
         """
         width = teeth / np.maximum((self.hi - self.lo) / centres, 1.0)
         best = centres.astype(np.float64)
-        origin = np.arange(centres.size)
-        steps = steps or REFINE_STEPS
+        steps = REFINE_STEPS
         offsets = np.linspace(-1.0, 1.0, steps)
         while True:
             step = 2.0 * width / (steps - 1)
@@ -227,26 +215,13 @@ class BandSearch:
             # Never wider than a quarter of the spacing, or teeth and gaps overlap.
             tolerance = np.maximum(1, np.minimum(tolerance, np.floor(best / self.bin_hz / 4.0)))
             grid = (best[:, None] * (1.0 + width[:, None] * offsets[None, :])).ravel()
-            rows_tolerance = np.repeat(tolerance, steps)
+            level = self.scores(grid, np.repeat(tolerance, steps).astype(np.intp))
+            pick = np.argmax(level.t_stat.reshape(best.size, steps), axis=1)
+            chosen = pick + np.arange(best.size) * steps
             if np.all(tolerance <= 1):
-                level = self.scores(grid, 1)
-                pick = np.argmax(level.t_stat.reshape(best.size, steps), axis=1)
-                chosen = pick + np.arange(best.size) * steps
-                return CombScores(
-                    level.spacing[chosen],
-                    level.contrast[chosen],
-                    level.t_stat[chosen],
-                    level.consistency[chosen],
-                    level.teeth[chosen],
-                    origin,
-                )
-            t_stat = self.scores(grid, rows_tolerance.astype(np.intp)).t_stat
-            per_centre = t_stat.reshape(best.size, steps)
-            best = grid[np.argmax(per_centre, axis=1) + np.arange(best.size) * steps]
+                return level.rows(chosen)
+            best = grid[chosen]
             width = step
-            if keep is not None and best.size > keep:
-                top = np.argsort(-per_centre.max(axis=1), kind="stable")[:keep]
-                best, width, origin = best[top], width[top], origin[top]
 
     def octave_correct(self, spacing: float, min_spacing: float, max_spacing: float) -> float:
         """Fix a multiple or sub-multiple of the true spacing.
@@ -260,7 +235,7 @@ class BandSearch:
         coarser = m * spacing
         fits = coarser <= max_spacing
         # The spacing itself and its multiples are refined in one pass (each on its own).
-        first = self.refine(np.concatenate([[spacing], coarser[fits]]), 0.25, steps=OCTAVE_STEPS)
+        first = self.refine(np.concatenate([[spacing], coarser[fits]]), 0.25)
         base = max(float(first.contrast[0]), 1e-3)
         ok = first.contrast[1:] >= 0.6 * m[fits] * base
         if np.any(ok):
@@ -269,7 +244,7 @@ class BandSearch:
         finer = spacing / m
         fits = finer >= min_spacing
         if np.any(fits):
-            down = self.refine(finer[fits], 0.25, steps=OCTAVE_STEPS)
+            down = self.refine(finer[fits], 0.25)
             ok = down.contrast >= 0.8 * base
             if np.any(ok):
                 spacing = float(down.spacing[np.nonzero(ok)[0][-1]])
@@ -357,10 +332,9 @@ def find_comb(
         if c * m <= max_spacing
     ]
     search = BandSearch(residual, bin_hz, lo, hi)
-    refined = search.refine(np.array([c for c, _ in multiples]), 1.5, keep=KEEP_AFTER_FIRST_LEVEL)
-    best = int(np.argmax(refined.t_stat))
-    i = int(refined.origin[best])
-    spacing = search.octave_correct(float(refined.spacing[best]), min_spacing, max_spacing)
+    refined = search.refine(np.array([c for c, _ in multiples]), 1.5)
+    i = int(np.argmax(refined.t_stat))
+    spacing = search.octave_correct(float(refined.spacing[i]), min_spacing, max_spacing)
     final = search.refine(np.array([spacing]), 0.25)
     return CombEvidence(
         band=band,
