@@ -16,8 +16,8 @@ decoder's native spacing. Three steps keep it cheap and right:
 Contrast is what the explanation reports ("peaks 3.1 dB above the floor").
 
 The search is most of the detector's arithmetic, so it is kept lean: all spacings of
-a level are read in one vectorised pass (flat, tooth by tooth, whatever their tooth
-counts and tolerances), and per-chunk readings are taken for all chunks at once.
+a level are read in one compiled pass (:mod:`soundproof.detect.comb_readings`), and
+per-chunk readings are taken for all chunks at once.
 """
 
 from __future__ import annotations
@@ -29,6 +29,19 @@ import numpy as np
 import scipy.fft
 from numpy.typing import NDArray
 from scipy import ndimage
+
+from soundproof.detect.comb_readings import (
+    GAPS_COUNT,
+    GAPS_MEAN,
+    GAPS_VAR,
+    TEETH_COUNT,
+    TEETH_HOLDING,
+    TEETH_MEAN,
+    TEETH_VAR,
+    comb_readings,
+    refine_spacings,
+    window_max_table,
+)
 
 FloatArray = NDArray[np.float64]
 
@@ -45,6 +58,7 @@ MULTIPLES = (1, 2, 3, 4, 6)
 SUBDIVISIONS = (2, 3, 4, 5, 6, 7, 8)
 #: Grid points per candidate at each level of the coarse-to-fine refinement.
 REFINE_STEPS = 41
+_REFINE_OFFSETS = np.linspace(-1.0, 1.0, REFINE_STEPS)
 #: Width of the running median that whitens the periodicity spectrum (bins).
 WHITENING_BINS = 63
 #: A tooth "holds" when it rises this far above the mean gap level (dB).
@@ -96,22 +110,6 @@ class CombScores:
         )
 
 
-@dataclass(frozen=True)
-class _Readings:
-    """The residual read at ``(k + offset) * spacing`` for every row and every k in band.
-
-    Stored flat, reading by reading, with the row each belongs to: combs of different
-    spacings have very different tooth counts, so a padded (rows x teeth) matrix would
-    be mostly padding.
-    """
-
-    values: FloatArray
-    owner: NDArray[np.intp]
-    count: FloatArray
-    mean: FloatArray
-    var: FloatArray
-
-
 @dataclass
 class BandSearch:
     """Comb statistics of one residual spectrum within one band [lo, hi] Hz."""
@@ -120,82 +118,40 @@ class BandSearch:
     bin_hz: float
     lo: float
     hi: float
-    _peaky: dict[int, FloatArray] = field(default_factory=dict, repr=False)
+    _maxima: FloatArray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        # Every reading falls within these bins (teeth lie in [lo, hi]).
-        self._first = max(0, int(self.lo / self.bin_hz) - 1)
-        self._last = min(self.residual.size, int(self.hi / self.bin_hz) + 2)
-
-    def _running_max(self, tolerance_bins: int) -> FloatArray:
-        """Running max over +-tolerance bins of the residual, on bins [first, last)
-        (memoised per tolerance)."""
-        if tolerance_bins not in self._peaky:
-            lo = max(0, self._first - tolerance_bins)
-            hi = min(self.residual.size, self._last + tolerance_bins)
-            peaky = ndimage.maximum_filter1d(
-                self.residual[lo:hi], 2 * tolerance_bins + 1, mode="nearest"
-            )
-            self._peaky[tolerance_bins] = peaky[self._first - lo : self._last - lo]
-        return self._peaky[tolerance_bins]
-
-    def _read(
-        self, spacings: FloatArray, offsets: FloatArray, tolerances: NDArray[np.intp]
-    ) -> _Readings:
-        """Residual at ``(k + offset) * spacing`` inside the band, per row and k.
-
-        Reading the running max (over each row's tolerance) lets a spacing slightly
-        off still find its teeth; teeth (offset 0) and gaps (offset 0.5) are read the
-        same way so that the contrast is ~0 dB when there is no comb. All rows are
-        read in one pass, whatever their tolerance: per-call overhead, not arithmetic,
-        is what a row-by-row search would spend its time on.
-        """
-        k_min = np.ceil(self.lo / spacings - offsets)
-        counts = np.maximum(np.floor(self.hi / spacings - offsets) - k_min + 1, 0).astype(np.intp)
-        owner = np.repeat(np.arange(spacings.size), counts)
-        first = np.cumsum(counts) - counts
-        k = np.arange(owner.size) + (k_min + offsets - first)[owner]
-        # Teeth lie in [lo, hi], so every bin falls in [first, last): no clipping needed.
-        bins = np.rint(k * (spacings / self.bin_hz)[owner]).astype(np.intp) - self._first
-        if np.all(tolerances == tolerances[0]):
-            values = self._running_max(int(tolerances[0]))[bins]
-        else:
-            unique, which = np.unique(tolerances, return_inverse=True)
-            table = np.concatenate([self._running_max(int(t)) for t in unique])
-            values = table[bins + (which * (self._last - self._first))[owner]]
-        n = np.maximum(counts, 1).astype(np.float64)
-        mean = np.bincount(owner, values, spacings.size) / n
-        mean_sq = np.bincount(owner, np.square(values), spacings.size) / n
-        return _Readings(
-            values, owner, counts.astype(np.float64), mean, np.maximum(mean_sq - mean**2, 0.0)
-        )
+        # Running maxima of every power-of-two width: the reading at any tolerance is
+        # the max of two overlapping blocks.
+        residual = np.ascontiguousarray(self.residual, dtype=np.float64)
+        self._maxima = window_max_table(residual, residual.size)
 
     def scores(
         self, spacings: FloatArray, tolerance_bins: int | NDArray[np.intp] = 1
     ) -> CombScores:
         """Contrast (dB), Welch's t, consistency (0-1) and tooth count per spacing.
 
-        ``tolerance_bins`` is one for all spacings or one per spacing. Uneven teeth, as
-        at a sub-multiple of the true spacing where only every m-th tooth is real,
-        raise the peak variance, so the true spacing wins on t.
+        The residual is read at ``k * spacing`` (teeth) and ``(k + 1/2) * spacing``
+        (gaps) for every k in the band, through a running max over ``tolerance_bins``
+        (one for all spacings or one per spacing), so that a spacing slightly off still
+        finds its teeth; teeth and gaps are read the same way so that the contrast is
+        ~0 dB when there is no comb. Uneven teeth, as at a sub-multiple of the true
+        spacing where only every m-th tooth is real, raise the peak variance, so the
+        true spacing wins on t. All spacings are read in one compiled pass
+        (:mod:`soundproof.detect.comb_readings`).
         """
-        size = spacings.size
-        tolerances = np.broadcast_to(np.asarray(tolerance_bins, dtype=np.intp), (size,))
-        both = self._read(
-            np.concatenate([spacings, spacings]),
-            np.repeat([0.0, 0.5], size),
-            np.concatenate([tolerances, tolerances]),
+        spacings = np.ascontiguousarray(spacings, dtype=np.float64)
+        tolerances = np.broadcast_to(np.asarray(tolerance_bins, dtype=np.intp), spacings.shape)
+        read = comb_readings(
+            self._maxima,
+            spacings,
+            np.ascontiguousarray(tolerances),
+            self.lo,
+            self.hi,
+            self.bin_hz,
+            TOOTH_MARGIN_DB,
         )
-        n = np.maximum(both.count, 1.0)
-        contrast = both.mean[:size] - both.mean[size:]
-        spread = (both.var + 0.01) / n
-        t_stat = contrast / np.sqrt(spread[:size] + spread[size:])
-        is_tooth = both.owner < size
-        teeth, owner = both.values[is_tooth], both.owner[is_tooth]
-        holds = np.bincount(owner, teeth > (both.mean[size:] + TOOTH_MARGIN_DB)[owner], size)
-        return CombScores(
-            spacings, contrast, t_stat, holds / n[:size], both.count[:size].astype(np.int64)
-        )
+        return _scores(spacings, read)
 
     def refine(self, centres: FloatArray, teeth: float) -> CombScores:
         """Best spacing (by t) near each centre, within a drift of ``teeth`` teeth over the band.
@@ -205,23 +161,17 @@ class BandSearch:
         search goes coarse to fine instead: each level reads teeth with a tolerance
         as wide as its grid step moves the top tooth, then narrows around the best.
         """
-        width = teeth / np.maximum((self.hi - self.lo) / centres, 1.0)
-        best = centres.astype(np.float64)
-        steps = REFINE_STEPS
-        offsets = np.linspace(-1.0, 1.0, steps)
-        while True:
-            step = 2.0 * width / (steps - 1)
-            tolerance = np.ceil(self.hi * step / self.bin_hz / 2.0)
-            # Never wider than a quarter of the spacing, or teeth and gaps overlap.
-            tolerance = np.maximum(1, np.minimum(tolerance, np.floor(best / self.bin_hz / 4.0)))
-            grid = (best[:, None] * (1.0 + width[:, None] * offsets[None, :])).ravel()
-            level = self.scores(grid, np.repeat(tolerance, steps).astype(np.intp))
-            pick = np.argmax(level.t_stat.reshape(best.size, steps), axis=1)
-            chosen = pick + np.arange(best.size) * steps
-            if np.all(tolerance <= 1):
-                return level.rows(chosen)
-            best = grid[chosen]
-            width = step
+        spacings, read = refine_spacings(
+            self._maxima,
+            np.ascontiguousarray(centres, dtype=np.float64),
+            float(teeth),
+            _REFINE_OFFSETS,
+            self.lo,
+            self.hi,
+            self.bin_hz,
+            TOOTH_MARGIN_DB,
+        )
+        return _scores(spacings, read)
 
     def octave_correct(self, spacing: float, min_spacing: float, max_spacing: float) -> float:
         """Fix a multiple or sub-multiple of the true spacing.
@@ -249,6 +199,22 @@ class BandSearch:
             if np.any(ok):
                 spacing = float(down.spacing[np.nonzero(ok)[0][-1]])
         return spacing
+
+
+def _scores(spacings: FloatArray, read: FloatArray) -> CombScores:
+    """Contrast, Welch's t and consistency from the readings of `comb_readings`."""
+    count = read[:, TEETH_COUNT]
+    n_teeth = np.maximum(count, 1.0)
+    n_gaps = np.maximum(read[:, GAPS_COUNT], 1.0)
+    contrast = read[:, TEETH_MEAN] - read[:, GAPS_MEAN]
+    spread = (read[:, TEETH_VAR] + 0.01) / n_teeth + (read[:, GAPS_VAR] + 0.01) / n_gaps
+    return CombScores(
+        spacings,
+        contrast,
+        contrast / np.sqrt(spread),
+        read[:, TEETH_HOLDING] / n_teeth,
+        count.astype(np.int64),
+    )
 
 
 def contrast_per_row(

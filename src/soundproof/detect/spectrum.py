@@ -9,13 +9,17 @@ the comb stands out as narrow positive peaks (Afchar et al., ISMIR 2025).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import scipy.fft
 from numpy.typing import NDArray
 from scipy import ndimage
+
+from soundproof.detect.frame_power import accumulate_power
 
 FloatArray = NDArray[np.float64]
 
@@ -35,6 +39,11 @@ HOP_FRACTION = 0.5
 #: Length of the chunks whose spectra are also kept, to tell a comb that lasts the
 #: whole track (a decoder's) from one that comes and goes (a held note).
 CHUNK_SECONDS = 4.0
+#: Frames windowed and transformed together: enough to amortise the per-call cost,
+#: few enough that the batch stays in cache.
+BATCH_FRAMES = 8
+
+_buffers = threading.local()
 
 
 @dataclass(frozen=True)
@@ -64,13 +73,16 @@ def fft_size_for(sample_rate: int) -> int:
     return int(2 ** np.ceil(np.log2(sample_rate * FRAME_SECONDS)))
 
 
+@lru_cache(maxsize=8)
 def periodic_hann(n: int) -> NDArray[np.float32]:
-    """The periodic ("DFT-even") Hann window used for spectral averaging.
+    """The periodic ("DFT-even") Hann window used for spectral averaging (read-only).
 
     Written out rather than taken from ``scipy.signal``, whose import alone costs about
     a second and would be paid by every scan worker at start-up.
     """
-    return (0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(n) / n)).astype(np.float32)
+    window = (0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(n) / n)).astype(np.float32)
+    window.flags.writeable = False
+    return window
 
 
 def average_spectrum(
@@ -86,6 +98,7 @@ def average_spectrum(
     hop = int(n_fft * HOP_FRACTION)
     window = periodic_hann(n_fft)
     frames_per_chunk = max(1, round(CHUNK_SECONDS * sample_rate / hop))
+    windowed = _frame_buffer(n_fft)
     chunks: list[FloatArray] = []
     chunk_frames: list[int] = []
     for segment in segments:
@@ -98,10 +111,12 @@ def average_spectrum(
             starts.pop()  # fold a short tail into the previous chunk
         for i, start in enumerate(starts):
             stop = starts[i + 1] if i + 1 < len(starts) else view.shape[0]
-            spec = scipy.fft.rfft(view[start:stop] * window, axis=1, overwrite_x=True)
-            parts = spec.view(np.float32)  # (re, im) pairs
-            summed = np.square(parts, out=parts).sum(axis=0, dtype=np.float64)
-            chunks.append(summed[0::2] + summed[1::2])
+            real, imag = np.zeros(n_fft // 2 + 1), np.zeros(n_fft // 2 + 1)
+            for first in range(start, stop, BATCH_FRAMES):
+                batch = windowed[: min(BATCH_FRAMES, stop - first)]
+                np.multiply(view[first : first + batch.shape[0]], window, out=batch)
+                accumulate_power(scipy.fft.rfft(batch, axis=1), real, imag)
+            chunks.append(real + imag)
             chunk_frames.append(stop - start)
     norm = float(np.sum(window**2))
     frames = sum(chunk_frames)
@@ -114,6 +129,18 @@ def average_spectrum(
         power_db=10.0 * np.log10(mean_power + POWER_FLOOR),
         chunk_power_db=10.0 * np.log10(chunk_power + POWER_FLOOR),
     )
+
+
+def _frame_buffer(n_fft: int) -> NDArray[np.float32]:
+    """This thread's reusable buffer for BATCH_FRAMES windowed frames of ``n_fft`` samples.
+
+    A fresh array per batch costs more in page faults than the windowing itself.
+    """
+    buffer: NDArray[np.float32] | None = getattr(_buffers, "frames", None)
+    if buffer is None or buffer.shape[1] != n_fft:
+        buffer = np.empty((BATCH_FRAMES, n_fft), dtype=np.float32)
+        _buffers.frames = buffer
+    return buffer
 
 
 def lower_envelope(power_db: FloatArray, width_bins: int) -> FloatArray:
