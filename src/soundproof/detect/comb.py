@@ -24,24 +24,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
+from types import ModuleType
 
 import numpy as np
 import scipy.fft
 from numpy.typing import NDArray
 from scipy import ndimage
-
-from soundproof.detect.comb_readings import (
-    GAPS_COUNT,
-    GAPS_MEAN,
-    GAPS_VAR,
-    TEETH_COUNT,
-    TEETH_HOLDING,
-    TEETH_MEAN,
-    TEETH_VAR,
-    comb_readings,
-    refine_spacings,
-    window_max_table,
-)
 
 FloatArray = NDArray[np.float64]
 
@@ -124,7 +112,7 @@ class BandSearch:
         # Running maxima of every power-of-two width: the reading at any tolerance is
         # the max of two overlapping blocks.
         residual = np.ascontiguousarray(self.residual, dtype=np.float64)
-        self._maxima = window_max_table(residual, residual.size)
+        self._maxima = _kernels().window_max_table(residual, residual.size)
 
     def scores(
         self, spacings: FloatArray, tolerance_bins: int | NDArray[np.intp] = 1
@@ -142,7 +130,7 @@ class BandSearch:
         """
         spacings = np.ascontiguousarray(spacings, dtype=np.float64)
         tolerances = np.broadcast_to(np.asarray(tolerance_bins, dtype=np.intp), spacings.shape)
-        read = comb_readings(
+        read = _kernels().comb_readings(
             self._maxima,
             spacings,
             np.ascontiguousarray(tolerances),
@@ -161,7 +149,7 @@ class BandSearch:
         search goes coarse to fine instead: each level reads teeth with a tolerance
         as wide as its grid step moves the top tooth, then narrows around the best.
         """
-        spacings, read = refine_spacings(
+        spacings, read = _kernels().refine_spacings(
             self._maxima,
             np.ascontiguousarray(centres, dtype=np.float64),
             float(teeth),
@@ -201,18 +189,30 @@ class BandSearch:
         return spacing
 
 
+def _kernels() -> ModuleType:
+    """The compiled readings, imported on first use.
+
+    Numba takes about a second to import; a process that never searches (a scan worker
+    answering every track from its results store) should not pay for it.
+    """
+    from soundproof.detect import comb_readings
+
+    return comb_readings
+
+
 def _scores(spacings: FloatArray, read: FloatArray) -> CombScores:
     """Contrast, Welch's t and consistency from the readings of `comb_readings`."""
-    count = read[:, TEETH_COUNT]
+    k = _kernels()
+    count = read[:, k.TEETH_COUNT]
     n_teeth = np.maximum(count, 1.0)
-    n_gaps = np.maximum(read[:, GAPS_COUNT], 1.0)
-    contrast = read[:, TEETH_MEAN] - read[:, GAPS_MEAN]
-    spread = (read[:, TEETH_VAR] + 0.01) / n_teeth + (read[:, GAPS_VAR] + 0.01) / n_gaps
+    n_gaps = np.maximum(read[:, k.GAPS_COUNT], 1.0)
+    contrast = read[:, k.TEETH_MEAN] - read[:, k.GAPS_MEAN]
+    spread = (read[:, k.TEETH_VAR] + 0.01) / n_teeth + (read[:, k.GAPS_VAR] + 0.01) / n_gaps
     return CombScores(
         spacings,
         contrast,
         contrast / np.sqrt(spread),
-        read[:, TEETH_HOLDING] / n_teeth,
+        read[:, k.TEETH_HOLDING] / n_teeth,
         count.astype(np.int64),
     )
 

@@ -19,8 +19,6 @@ import scipy.fft
 from numpy.typing import NDArray
 from scipy import ndimage
 
-from soundproof.detect.frame_power import accumulate_power
-
 FloatArray = NDArray[np.float64]
 
 #: Target frame length in seconds; the FFT size is the next power of two, giving
@@ -98,6 +96,8 @@ def average_spectrum(
     hop = int(n_fft * HOP_FRACTION)
     window = periodic_hann(n_fft)
     frames_per_chunk = max(1, round(CHUNK_SECONDS * sample_rate / hop))
+    from soundproof.detect.frame_power import accumulate_power  # compiled: see comb._kernels
+
     windowed = _frame_buffer(n_fft)
     chunks: list[FloatArray] = []
     chunk_frames: list[int] = []
