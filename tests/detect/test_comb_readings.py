@@ -3,6 +3,9 @@ and the compiled refinement with the level-by-level search it replaces."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from scipy import ndimage
@@ -119,3 +122,19 @@ def test_compiled_refinement_equals_the_level_by_level_search(teeth: float) -> N
     np.testing.assert_array_equal(compiled.teeth, expected.teeth)
     if teeth >= 1.5:
         assert compiled.spacing[0] == pytest.approx(true_spacing, rel=1e-3)
+
+
+def test_numba_loads_on_the_first_search_not_on_import() -> None:
+    # A scan's parent, and a worker answering from the results store, never search.
+    code = (
+        "import sys\n"
+        "import soundproof.scan, soundproof.cli.main\n"
+        "from soundproof.detect import Detector\n"
+        "Detector.load()\n"
+        "assert 'numba' not in sys.modules, 'numba imported too early'\n"
+        "import numpy as np\n"
+        "from soundproof.detect.features import extract_features\n"
+        "extract_features([np.random.default_rng(0).normal(size=44100).astype('float32')], 44100)\n"
+        "assert 'numba' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
