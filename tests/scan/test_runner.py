@@ -7,7 +7,10 @@ module-level functions: spawned workers import this module to find them.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -207,3 +210,34 @@ def test_refused_downloads_are_error_rows_and_never_reach_the_task(workers: int)
     for row in rows:
         assert row.error is not None and "loopback" in row.error
         assert (row.title, row.platform, row.position) == ("T", "spotify", 1)
+
+
+@pytest.mark.skipif(
+    "forkserver" not in multiprocessing.get_all_start_methods(), reason="no forkserver here"
+)
+def test_workers_do_not_import_the_main_script_again(tmp_path: Path) -> None:
+    # The forkserver loads the parent's script once; each worker of each pool used to
+    # import it again (CPython gh-126631), which for the CLI is seconds per pool.
+    log = tmp_path / "imports.log"
+    script = tmp_path / "main_script.py"
+    script.write_text(
+        "import os\n"
+        f"open({str(log)!r}, 'a').write(f'{{os.getpid()}} {{__name__}}\\n')\n"
+        "from soundproof.scan.runner import run_sources\n"
+        "from soundproof.scan.sources import Source\n"
+        "from soundproof.detect.result import TrackResult\n"
+        "def task(path):\n"
+        "    return TrackResult(path=path, verdict='human')\n"
+        "def init():\n"
+        "    pass\n"
+        "if __name__ == '__main__':\n"
+        "    for _ in range(2):\n"
+        "        sources = [Source(str(i)) for i in range(6)]\n"
+        "        rows = list(run_sources(sources, workers=2, initializer=init, initargs=(),\n"
+        "                                task=task))\n"
+        "        assert len(rows) == 6 and all(r.verdict == 'human' for r in rows), rows\n"
+    )
+    subprocess.run([sys.executable, str(script)], check=True, cwd=tmp_path, timeout=120)
+    names = [line.split()[1] for line in log.read_text().splitlines()]
+    # The script itself, and the forkserver once: not 2 pools x 2 workers more.
+    assert names == ["__main__", "__mp_main__"]

@@ -85,8 +85,13 @@ Task = Callable[[str], TrackResult]
 """What a worker runs for one file: path in, verdict out. Must be picklable."""
 
 
-PRELOAD_MODULES = ["soundproof.scan.runner", "soundproof.detect"]
-"""Imported once by the forkserver, so that forked workers start with them loaded."""
+PRELOAD_MODULES = [
+    "soundproof.scan.runner",
+    "soundproof.detect.detector",
+    "soundproof.scan.forkserver_main",
+]
+"""Imported once by the forkserver, so that forked workers start with them loaded; the
+last loads the parent's ``__main__`` there (:mod:`soundproof.scan.forkserver_main`)."""
 
 
 def _mp_context() -> multiprocessing.context.BaseContext:
@@ -95,6 +100,9 @@ def _mp_context() -> multiprocessing.context.BaseContext:
         ctx = multiprocessing.get_context("forkserver")
         # Only takes effect before the server first starts; later calls are harmless.
         ctx.set_forkserver_preload(PRELOAD_MODULES)
+        from soundproof.scan.forkserver_main import start_forkserver  # see its docstring
+
+        start_forkserver()
         return ctx
     return multiprocessing.get_context("spawn")
 
