@@ -85,6 +85,17 @@ class TrackResult(BaseModel):
         "analysed_s",
     )
 
+    #: Where the track was listed (playlist metadata), copied from its source into the row.
+    METADATA_FIELDS: ClassVar[tuple[str, ...]] = (
+        "title",
+        "artist",
+        "isrc",
+        "source",
+        "platform",
+        "position",
+        "playlist",
+    )
+
     def analysis(self) -> dict[str, Any]:
         """The part of the row that a results cache stores (JSON-able)."""
         return self.model_dump(mode="json", include=set(self.ANALYSIS_FIELDS))

@@ -120,8 +120,9 @@ def average_spectrum(
             chunk_frames.append(stop - start)
     norm = float(np.sum(window**2))
     frames = sum(chunk_frames)
-    chunk_power = np.vstack(chunks) / (np.asarray(chunk_frames)[:, None] * norm)
-    mean_power = np.sum(np.vstack(chunks), axis=0) / (max(frames, 1) * norm)
+    summed = np.vstack(chunks)
+    chunk_power = summed / (np.asarray(chunk_frames)[:, None] * norm)
+    mean_power = np.sum(summed, axis=0) / (max(frames, 1) * norm)
     return AverageSpectrum(
         sample_rate=sample_rate,
         n_fft=n_fft,

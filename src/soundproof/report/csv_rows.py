@@ -51,18 +51,7 @@ EXPLANATION_COLUMNS: dict[str, str] = {
 """Flattened explanation columns, and the explanation field each one comes from."""
 
 _LEADING = ("path", "duration_s", "verdict", "p_ai")
-_TRAILING = (
-    "error",
-    "title",
-    "artist",
-    "isrc",
-    "source",
-    "platform",
-    "position",
-    "playlist",
-    "model_version",
-    "analysed_s",
-)
+_TRAILING = ("error", *TrackResult.METADATA_FIELDS, "model_version", "analysed_s")
 
 
 def _exported_fields(model: type[Any]) -> list[str]:

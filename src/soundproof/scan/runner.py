@@ -67,17 +67,6 @@ CRASH_MESSAGE = (
     "the rest of the scan went on"
 )
 
-METADATA_FIELDS: tuple[str, ...] = (
-    "title",
-    "artist",
-    "isrc",
-    "source",
-    "platform",
-    "position",
-    "playlist",
-)
-"""Source fields copied into each verdict row (playlist metadata)."""
-
 ENGINES = ("local", "ray")
 """Where the per-file work runs: a local process pool, or Ray tasks."""
 
@@ -497,7 +486,7 @@ def _with_metadata(result: TrackResult, source: Source) -> TrackResult:
     """
     update: dict[str, Any] = {
         name: value
-        for name in METADATA_FIELDS
+        for name in TrackResult.METADATA_FIELDS
         if (value := getattr(source, name)) is not None and getattr(result, name) is None
     }
     if source.local is not None:
@@ -556,7 +545,6 @@ def with_progress(results: Iterator[TrackResult]) -> Generator[TrackResult, None
 
 __all__ = [
     "CRASH_MESSAGE",
-    "METADATA_FIELDS",
     "WorkerInitError",
     "default_workers",
     "error_row",
