@@ -36,7 +36,9 @@ from soundproof.detect.model import AnalysisSettings
 
 Log = Callable[[str], None]
 
-DATASET_VERSION = 5
+DATASET_VERSION = 6
+#: Tag of the rendered-pair cache files; changed whenever their content would differ.
+PAIR_CACHE_FORMAT = "f32"
 #: Range of the factor by which "blend" rows weaken a decoder's deviation from its input.
 BLEND_RANGE = (0.15, 0.6)
 
@@ -95,27 +97,32 @@ def _features(excerpt: Any, audio: np.ndarray, rate: int) -> tuple[np.ndarray, f
 
 
 def _rendered_pair(excerpt: Any, spec: Any) -> tuple[np.ndarray, np.ndarray]:
-    """The rate-matched real excerpt and its decoded version, cached as float16 on disk.
+    """The rate-matched real excerpt and its decoded version, cached on disk.
 
     Rendering is the slow step; keeping the pairs lets features be recomputed
-    after a change to the detector without rendering again.
+    after a change to the detector without rendering again. They are kept exactly
+    (float32, as rendered): a rebuild from the cache must measure the same audio
+    as the first build. Pairs once cached as float16 (dataset version 5 and
+    earlier) carried a quantisation floor about 74 dB below each sample, enough to
+    change the features of nearly every row, and are not reused.
     """
     from soundproof.detect.training import zoo
 
     seed = _stable_seed(excerpt.path, excerpt.start_s, excerpt.pieces, excerpt.audio.size)
-    key = f"{seed:08x}-{spec.name}.npy"
+    key = f"{seed:08x}-{spec.name}.{PAIR_CACHE_FORMAT}.npy"
     path = _WORKER["cache"] / "detector" / "pairs" / key
     if path.exists():
-        pair = np.load(path).astype(np.float32)
+        pair = np.load(path)
         return pair[0], pair[1]
     real = _resample(excerpt.audio, excerpt.sample_rate, spec.out_rate)
     fake = np.asarray(zoo.render(_decoder(spec), spec, real), dtype=np.float32)[: real.size]
     fake = np.pad(fake, (0, real.size - fake.size))
+    pair = np.stack([real, fake]).astype(np.float32)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.npy")
-    np.save(tmp, np.stack([real, fake]).astype(np.float16))
+    np.save(tmp, pair)
     tmp.replace(path)
-    return real, fake
+    return pair[0], pair[1]
 
 
 # -- decoders ---------------------------------------------------------------------------
