@@ -117,7 +117,7 @@ def _rendered_pair(excerpt: Any, spec: Any) -> tuple[np.ndarray, np.ndarray]:
     real = _resample(excerpt.audio, excerpt.sample_rate, spec.out_rate)
     fake = np.asarray(zoo.render(_decoder(spec), spec, real), dtype=np.float32)[: real.size]
     fake = np.pad(fake, (0, real.size - fake.size))
-    pair = np.stack([real, fake]).astype(np.float32)
+    pair = np.stack([real, fake])  # both float32 already
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.npy")
     np.save(tmp, pair)
