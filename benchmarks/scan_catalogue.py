@@ -18,6 +18,7 @@ is kept in a folder under the system temp dir and reused by later runs.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import subprocess
 import sys
@@ -30,8 +31,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import write_section
 from soundproof.audio import read_excerpts, write
+from soundproof.audio.decode import SEEK_FACTOR
 from soundproof.demo.synth import PROGRESSIONS, Song, render
-from soundproof.detect.model import AnalysisSettings
+from soundproof.detect.model import AnalysisSettings, CombModel
 from soundproof.detect.result import TrackResult
 from soundproof.scan import scan
 from soundproof.scan.runner import run_sources
@@ -77,9 +79,15 @@ def _noop() -> None:
     """Decode-only workers load nothing."""
 
 
+@functools.cache
+def shipped_reading() -> AnalysisSettings:
+    """How much of a track the shipped detector reads (its model file says)."""
+    return CombModel.load().analysis
+
+
 def decode_only(path: str) -> TrackResult:
     """Read exactly what the detector reads, and nothing more."""
-    settings = AnalysisSettings()
+    settings = shipped_reading()
     read_excerpts(path, excerpt_s=settings.excerpt_s, count=settings.excerpts)
     return TrackResult(path=path, verdict="human")
 
@@ -237,9 +245,12 @@ def main() -> None:
 
     w1, w2, resume = figures["workers_1"], figures["workers_2"], figures["resume"]
     assert isinstance(w1, dict) and isinstance(w2, dict) and isinstance(resume, dict)
+    reading = shipped_reading()
     lines = [
-        f"{len(files)} MP3 tracks (128 kb/s, {args.seconds:g} s each); the detector reads three "
-        "10 s excerpts of each. Decode-only reads exactly those excerpts with the same runner "
+        f"{len(files)} MP3 tracks (128 kb/s, {args.seconds:g} s each); the detector reads "
+        f"{reading.excerpts} excerpts of {reading.excerpt_s:g} s of each (the whole track when "
+        f"it is shorter than {SEEK_FACTOR * reading.excerpts * reading.excerpt_s:g} s). "
+        "Decode-only reads exactly those excerpts with the same runner "
         "and number of workers. Each is timed twice, in the order decode, scan, scan, decode, "
         "and the table gives the means (the single passes are in the JSON).",
         "",

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 pytest.importorskip("sklearn")
 
 from soundproof.detect.features import FEATURE_NAMES
-from soundproof.detect.model import CombModel
+from soundproof.detect.model import AnalysisSettings, CombModel
 from soundproof.detect.training.dataset import Dataset, Row
 from soundproof.detect.training.evaluate import build_report, render_markdown
 
@@ -72,3 +74,14 @@ def test_report_separates_family_groups_and_conditions() -> None:
     markdown = render_markdown(report)
     assert "| figure | all families | learned families | upsampling families |" in markdown
     assert "| noise_20db |" in markdown
+
+
+def test_report_describes_the_reading_of_the_model_it_evaluates() -> None:
+    rows = [_row(0, "real", "chain"), _row(1, "tconv", "chain")]
+    data = Dataset(np.zeros((2, len(FEATURE_NAMES))), rows)
+    model = replace(_model(), analysis=AnalysisSettings(excerpt_s=8.0, excerpts=4))
+
+    report = build_report(data, np.array([0.1, 0.9]), model)
+
+    assert report["reading"] == {"pieces": 4, "piece_s": 8.0}
+    assert "(four 8 s pieces spread over it" in render_markdown(report)

@@ -29,7 +29,7 @@ class AnalysisSettings:
     """How much audio the detector reads and when it abstains."""
 
     excerpt_s: float = 10.0
-    excerpts: int = 3
+    excerpts: int = 6
     min_seconds: float = 5.0
     min_bandwidth_hz: float = 9000.0
 

@@ -121,6 +121,7 @@ def build_report(data: Dataset, p: np.ndarray, model: CombModel) -> dict[str, An
         "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
         "decision_threshold": DECISION,
         "verdict_thresholds": {"human_below": model.human_below, "ai_above": model.ai_above},
+        "reading": {"pieces": model.analysis.excerpts, "piece_s": model.analysis.excerpt_s},
         "rows": len(data.rows),
         "overall": block(labels[main], p[main], model).as_dict(),
         "overall_clean": block(
@@ -187,16 +188,26 @@ def _fmt(d: dict[str, Any]) -> str:
     return Estimate(d["value"], d["ci95_low"], d["ci95_high"], d["n"]).pct()
 
 
+def _reading_words(report: dict[str, Any]) -> str:
+    """How much of a track a row reads, e.g. "six 10 s" (older reports: three 10 s)."""
+    reading = report.get("reading", {"pieces": 3, "piece_s": 10.0})
+    numbers = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 8: "eight"}
+    count = numbers.get(int(reading["pieces"]), str(reading["pieces"]))
+    return f"{count} {float(reading['piece_s']):g} s"
+
+
 def render_markdown(report: dict[str, Any]) -> str:
     """The human-readable report."""
     o = report["overall"]
+    reading = _reading_words(report)
     lines = [
         f"# Detector evaluation: {report['model_version']}",
         "",
         f"Generated {report['date']} on {report['machine']} by `soundproof detect eval`.",
         "Every score comes from a model that saw neither the row's Debian package nor, "
-        "for a fake, its decoder family. A row is a reading of a real track (three 10 s "
-        "pieces spread over it, as the detector reads a file) or its decoded version; the "
+        "for a fake, its decoder family. "
+        f"A row is a reading of a real track ({reading} pieces spread over it, as the "
+        "detector reads a file) or its decoded version; the "
         "headline rows have been through the random codec/resampling/loudness chain, a "
         "quarter of them with added noise. Intervals are 95% (Wilson for rates, "
         "Hanley-McNeil for ROC-AUC).",
@@ -266,7 +277,7 @@ def render_markdown(report: dict[str, Any]) -> str:
             "",
             "## Whole real tracks, end to end (held-out package models)",
             "",
-            f"{w['tracks']} corpus tracks scanned as `soundproof scan` does (three 10 s "
+            f"{w['tracks']} corpus tracks scanned as `soundproof scan` does ({reading} "
             f"excerpts of the whole file): verdicts {w['verdicts']}.",
             "",
             f"False-positive rate (verdict `ai`): {_fmt(w['false_positive_rate'])}; "

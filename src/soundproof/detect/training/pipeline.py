@@ -106,8 +106,8 @@ def train(
 def whole_track_check(cache: Path, data: Dataset, model: CombModel, log: Log) -> dict[str, object]:
     """Verdicts on every whole real track, as `soundproof scan` gives them.
 
-    The feature table is built from readings shaped like the detector's (three 10 s
-    pieces) but cut by the training code at its own positions. This scores every
+    The feature table is built from readings shaped like the detector's (the model's
+    ``analysis`` pieces) but cut by the training code at its own positions. This scores every
     corpus track end to end, through the real decoder and excerpt reader, with a
     model fitted without the track's package, so the false-positive rate is also
     measured exactly as a scan would give it.
