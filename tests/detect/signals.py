@@ -38,14 +38,23 @@ def simple_music(seconds: float, rate: int, seed: int = 0) -> np.ndarray:
 
 
 def comb(
-    seconds: float, rate: int, spacing_hz: float, level_db: float, seed: int = 1
+    seconds: float,
+    rate: int,
+    spacing_hz: float,
+    level_db: float,
+    seed: int = 1,
+    band: tuple[float, float] | None = None,
 ) -> np.ndarray:
-    """Stationary sinusoids at every multiple of spacing_hz below Nyquist, each at level_db."""
+    """Stationary sinusoids at every multiple of spacing_hz below Nyquist, each at level_db.
+
+    With ``band`` (Hz), only the multiples inside it.
+    """
     rng = np.random.default_rng(seed)
     n = int(seconds * rate)
     t = np.arange(n) / rate
     out = np.zeros(n)
-    for k in range(1, int((rate / 2 - 100) / spacing_hz) + 1):
+    low, high = band if band is not None else (spacing_hz, rate / 2 - 100)
+    for k in range(int(np.ceil(low / spacing_hz)), int(high / spacing_hz) + 1):
         out += np.cos(2 * np.pi * k * spacing_hz * t + rng.uniform(0, 2 * np.pi))
     return (out * 10 ** (level_db / 20)).astype(np.float32)
 

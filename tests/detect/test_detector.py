@@ -112,6 +112,27 @@ def test_silent_file_is_an_error_row(detector: Detector, tmp_path: Path) -> None
     assert "silen" in (result.error or "").lower()
 
 
+@pytest.mark.parametrize(("weighted", "spacing"), [("mid", 1102.5), ("high", 300.0)])
+def test_explanation_names_the_comb_the_model_weighed(weighted: str, spacing: float) -> None:
+    # Two different combs, one per band; a model that weighs only one band's contrast must
+    # explain its verdict with that band's comb, whichever comb is statistically stronger.
+    audio = (
+        pink_noise(20, RATE)
+        + comb(20, RATE, 1102.5, -50, band=(5500.0, 15000.0))
+        + comb(20, RATE, 300.0, -50, band=(16500.0, 21500.0))
+    )
+    coef = [0.0] * len(FEATURE_NAMES)
+    coef[FEATURE_NAMES.index(f"{weighted}_contrast_db")] = 1.0
+    model = comb_only_model(coef=tuple(coef), intercept=0.0)
+
+    result = Detector(model).analyze_samples([audio], RATE)
+
+    exp = result.explanation
+    assert exp is not None and exp.spacing_hz is not None
+    assert exp.spacing_hz == pytest.approx(spacing, rel=2e-3)
+    assert exp.band is not None and exp.band.startswith("5-" if weighted == "mid" else "16-")
+
+
 def test_result_row_has_every_contract_field(detector: Detector) -> None:
     row = detector.analyze_samples([pink_noise(10, RATE)], RATE, path="x.wav").to_json_dict()
     assert row.keys() >= CONTRACT_KEYS

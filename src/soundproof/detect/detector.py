@@ -53,7 +53,6 @@ class Detector:
         measured = self.features(segments, sample_rate)
         settings = self.model.analysis
         duration = duration_s if duration_s is not None else measured.analysed_s
-        strongest = measured.strongest()
         reason = None
         if measured.analysed_s < settings.min_seconds:
             reason = (
@@ -85,7 +84,8 @@ class Detector:
             )
         p_ai = float(self.model.probability(measured.vector)[0])
         verdict = self.model.label(p_ai)
-        explanation = describe(strongest, sample_rate, measured.bandwidth_hz, verdict)
+        named = measured.decisive(self.model.contributions(measured.vector))
+        explanation = describe(named, sample_rate, measured.bandwidth_hz, verdict)
         if verdict == "uncertain":
             explanation.reason = (
                 f"p_ai {p_ai:.2f} lies between the decision thresholds "

@@ -101,6 +101,31 @@ class TrackFeatures:
         """The band whose comb is statistically strongest."""
         return max(self.evidence.values(), key=lambda e: (not e.empty, e.contrast_z))
 
+    def decisive(self, contributions: NDArray[np.float64]) -> CombEvidence:
+        """The comb the explanation should name: the band that pushed p_ai up the most.
+
+        ``contributions`` is each feature's share of the logit (in FEATURE_NAMES order).
+        The statistically strongest comb is not always the one the model weighs: a
+        two-tooth "comb" of two loud partials can have the largest t while a steady comb
+        in another band decides the verdict. A band's push is the sum of its own
+        features' shares (the cross-band maxima belong to no band). When no band with a
+        comb pushes towards ai, the statistically strongest comb is named.
+        """
+        push = {
+            band: float(
+                sum(
+                    share
+                    for name, share in zip(FEATURE_NAMES, contributions, strict=True)
+                    if name.startswith(f"{band}_")
+                )
+            )
+            for band, e in self.evidence.items()
+            if not e.empty
+        }
+        if not push or max(push.values()) <= 0:
+            return self.strongest()
+        return self.evidence[max(push, key=lambda band: push[band])]
+
 
 def _log_t(t: float) -> float:
     """Compress the t statistic: evidence grows by orders of magnitude."""

@@ -55,6 +55,12 @@ class CombModel:
         logit = z @ np.asarray(self.coef) + self.intercept
         return np.asarray(1.0 / (1.0 + np.exp(-np.clip(logit, -40, 40))), dtype=np.float64)
 
+    def contributions(self, features: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Each feature's share of one track's logit: its standardised value times its weight."""
+        values = np.asarray(features, dtype=np.float64)
+        z = (values - np.asarray(self.mean)) / np.asarray(self.scale)
+        return np.asarray(z * np.asarray(self.coef), dtype=np.float64)
+
     def label(self, p_ai: float) -> Literal["ai", "human", "uncertain"]:
         """Verdict for a probability: the band between the thresholds abstains."""
         if p_ai >= self.ai_above:
