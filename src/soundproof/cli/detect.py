@@ -39,7 +39,7 @@ def train(
     ] = None,
     version: Annotated[
         str, typer.Option(help="Version string recorded in the model and every verdict.")
-    ] = "comb-logistic-1.2",
+    ] = "comb-logistic-1.3",
     reuse: Annotated[
         bool,
         typer.Option(
