@@ -110,7 +110,7 @@ def _rendered_pair(excerpt: Any, spec: Any) -> tuple[np.ndarray, np.ndarray]:
 
     seed = _stable_seed(excerpt.path, excerpt.start_s, excerpt.pieces, excerpt.audio.size)
     key = f"{seed:08x}-{spec.name}.{PAIR_CACHE_FORMAT}.npy"
-    path = _WORKER["cache"] / "detector" / "pairs" / key
+    path = pairs_dir(_WORKER["cache"]) / key
     if path.exists():
         pair = np.load(path)
         return pair[0], pair[1]
@@ -123,6 +123,31 @@ def _rendered_pair(excerpt: Any, spec: Any) -> tuple[np.ndarray, np.ndarray]:
     np.save(tmp, pair)
     tmp.replace(path)
     return pair[0], pair[1]
+
+
+def pairs_dir(cache: Path) -> Path:
+    """Where the rendered (real, fake) pairs of a build are kept."""
+    return cache / "detector" / "pairs"
+
+
+def cached_fakes(cache: Path, config: BuildConfig) -> Iterator[tuple[Any, np.ndarray]]:
+    """``(decoder spec, decoded audio)`` for every cached pair of a build shaped like ``config``.
+
+    A pair file is named after its decoder; pairs of readings of another length (an
+    earlier build with other :class:`AnalysisSettings`) share the folder and are skipped.
+    """
+    from soundproof.detect.training.zoo.spec import zoo_specs
+
+    specs = {spec.name: spec for spec in zoo_specs()}
+    suffix = f".{PAIR_CACHE_FORMAT}.npy"
+    for path in sorted(pairs_dir(cache).glob(f"*{suffix}")):
+        spec = specs.get(path.name.removesuffix(suffix).split("-", 1)[-1])
+        if spec is None:
+            continue
+        pair = np.load(path, mmap_mode="r")
+        expected = config.pieces * config.excerpt_s * spec.out_rate
+        if pair.ndim == 2 and abs(pair.shape[1] - expected) <= 0.01 * expected:
+            yield spec, np.asarray(pair[1])
 
 
 # -- decoders ---------------------------------------------------------------------------

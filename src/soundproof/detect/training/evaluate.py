@@ -292,6 +292,22 @@ def render_markdown(report: dict[str, Any]) -> str:
             lines += [
                 f"- `{Path(f['path']).name}` p_ai={f['p_ai']}: {f['summary']}" for f in w["flagged"]
             ]
+    if "explanations" in report:
+        e = report["explanations"]
+        lines += [
+            "",
+            "## Explanations: is the comb named the decoder's own? (held-out decoder families)",
+            "",
+            f"Clean renders of the learned upsampling decoders, each scored by a model fitted "
+            f"without its family; {e['called_ai']} were called `ai`. The explanation's spacing "
+            f"counts as the decoder's comb when it is within {e['tolerance']:.0%} of a whole "
+            "multiple of the decoder's line spacing (output rate / stride product).",
+            "",
+            "| rule | names the decoder's comb |",
+            "|---|---|",
+            f"| shipped: the band that pushed p_ai up most | {_fmt(e['names_decoder_comb'])} |",
+            f"| for comparison: the largest t statistic | {_fmt(e['largest_t_rule'])} |",
+        ]
     if "bandwidth_abstention" in report:
         lines += [
             "",

@@ -16,9 +16,10 @@ from pathlib import Path
 import numpy as np
 
 from soundproof.detect.model import CombModel
-from soundproof.detect.training.dataset import BuildConfig, Dataset, build_dataset
+from soundproof.detect.training.dataset import BuildConfig, Dataset, build_dataset, cached_fakes
 from soundproof.detect.training.evaluate import build_report, write_report
 from soundproof.detect.training.fit import (
+    NO_UPSAMPLER_FAMILIES,
     TARGET_FALSE_POSITIVE_RATE,
     TARGET_MISS_RATE,
     choose_thresholds,
@@ -162,6 +163,64 @@ def whole_track_check(cache: Path, data: Dataset, model: CombModel, log: Log) ->
     }
 
 
+#: A named spacing "is the decoder's comb" when it lies within this share of a whole
+#: multiple of the decoder's line spacing (coarser combs of partial stride products count).
+COMB_MATCH_TOLERANCE = 0.01
+
+
+def names_decoder_comb(spacing_hz: float, line_spacing_hz: float) -> bool:
+    """Whether ``spacing_hz`` is a whole multiple of a decoder's line spacing."""
+    multiple = spacing_hz / line_spacing_hz
+    whole = round(multiple)
+    return whole >= 1 and abs(multiple - whole) <= COMB_MATCH_TOLERANCE * whole
+
+
+def explanation_check(
+    cache: Path, data: Dataset, model: CombModel, config: BuildConfig, log: Log
+) -> dict[str, object]:
+    """How often an `ai` verdict on an unseen decoder family names that decoder's own comb.
+
+    Every cached clean render of a learned upsampler is read as the detector reads a file
+    and scored by a model fitted without its decoder family (with the shipped thresholds).
+    For each one called `ai`, the explanation's spacing is checked against the decoder's
+    line spacing, out_rate / stride product. The rule the detector uses (the band that
+    pushed p_ai up most) is reported beside the plain largest-t rule, for comparison.
+    """
+    from dataclasses import replace
+
+    from soundproof.detect.features import extract_features
+
+    families = data.column("family")
+    mask = training_mask(data)
+    models: dict[str, CombModel] = {}
+    called = named = named_by_t = 0
+    for spec, fake in cached_fakes(cache, config):
+        if spec.family in NO_UPSAMPLER_FAMILIES:
+            continue
+        if spec.family not in models:
+            keep = mask & (families != spec.family)
+            fitted = fit_model(data.features[keep], data.labels[keep], version=model.version)
+            models[spec.family] = replace(
+                fitted, human_below=model.human_below, ai_above=model.ai_above
+            )
+        heldout = models[spec.family]
+        measured = extract_features(np.array_split(fake, config.pieces), spec.out_rate)
+        vector = measured.vector
+        if heldout.label(float(heldout.probability(vector)[0])) != "ai":
+            continue
+        called += 1
+        decisive = measured.decisive(heldout.contributions(vector))
+        named += names_decoder_comb(decisive.spacing_hz, spec.latent_rate)
+        named_by_t += names_decoder_comb(measured.strongest().spacing_hz, spec.latent_rate)
+    log(f"explanations: {named} of {called} name the decoder's comb")
+    return {
+        "called_ai": called,
+        "names_decoder_comb": wilson(named, called).as_dict(),
+        "largest_t_rule": wilson(named_by_t, called).as_dict(),
+        "tolerance": COMB_MATCH_TOLERANCE,
+    }
+
+
 def evaluate(
     cache: Path,
     model: CombModel,
@@ -182,6 +241,7 @@ def evaluate(
     report = build_report(subset, p[keep], model)
     conditions = data.column("condition")
     report["whole_tracks"] = whole_track_check(cache, data, model, log)
+    report["explanations"] = explanation_check(cache, data, model, config or BuildConfig(), log)
     report["bandwidth_abstention"] = {
         c: wilson(int(np.sum(~decided & (conditions == c))), int(np.sum(conditions == c))).as_dict()
         for c in sorted(set(conditions.tolist()))
