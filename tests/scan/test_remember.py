@@ -16,8 +16,9 @@ import numpy as np
 from soundproof.audio import file_sha256, write
 from soundproof.config import get_settings
 from soundproof.detect.model import CombModel
-from soundproof.detect.result import TrackResult
+from soundproof.detect.result import RESULT_REVISION, TrackResult
 from soundproof.scan import scan
+from soundproof.scan.remember import remembered_under
 from soundproof.store import ResultStore
 
 RATE = 22050
@@ -78,6 +79,24 @@ def test_a_new_model_version_analyses_again(tmp_path: Path) -> None:
     assert again.from_cache
 
 
+def test_rows_of_an_earlier_result_revision_are_analysed_again(tmp_path: Path) -> None:
+    # An older release remembered a row for the same bytes and the same model version,
+    # but its rows differed (e.g. another explanation): that row must not be served.
+    [clip] = _clips(tmp_path / "music", 1)
+    version = CombModel.load().version
+    stale = TrackResult(path="old", verdict="ai", p_ai=0.99, model_version=version).analysis()
+    store = ResultStore(get_settings().database_url)
+    for old_key in (version, f"{version}+rev{RESULT_REVISION - 1}"):
+        store.put(file_sha256(clip), old_key, stale)
+
+    [row] = _rows([clip])
+    [again] = _rows([clip])
+
+    assert not row.from_cache and row.verdict != "ai"
+    assert again.from_cache and again.to_json_dict() == row.to_json_dict()
+    assert store.count(remembered_under(version)) == 1
+
+
 def test_error_rows_are_not_remembered(tmp_path: Path) -> None:
     broken = tmp_path / "broken.mp3"
     broken.write_bytes(b"\xff\xfb" + os.urandom(2000))
@@ -117,7 +136,9 @@ def test_a_scan_killed_with_sigkill_resumes_without_losing_or_redoing_work(
     kept = store.count()
     assert 5 <= kept < total  # every printed row was durable; the scan was cut short
     for row in printed:  # ...and each one is remembered under its content hash
-        assert store.get(file_sha256(row["path"]), row["model_version"]) is not None
+        assert (
+            store.get(file_sha256(row["path"]), remembered_under(row["model_version"])) is not None
+        )
 
     again = subprocess.run(
         [*_scan_command(tmp_path / "music"), "--workers", "2", "--no-progress"],

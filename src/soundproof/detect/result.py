@@ -12,13 +12,23 @@ from pydantic import BaseModel, Field
 VerdictLabel = Literal["ai", "human", "uncertain", "error"]
 
 
+#: Revision of the rows a Detector gives for an unchanged model file: the features it
+#: measures, the explanation it picks, when it abstains. Remembered scan results are keyed
+#: by model version *and* this revision, so an upgrade that changes rows without a new
+#: model does not serve old ones. Bump it with any such change. 2: the explanation names
+#: the band that pushed p_ai up most (1: the largest t statistic).
+RESULT_REVISION = 2
+
+
 class CombExplanation(BaseModel):
     """Why the detector decided what it did, in terms a person can check on a spectrum."""
 
     summary: str = Field(
         description="One sentence in words, e.g. 'spectral peaks every 1102.5 Hz'."
     )
-    spacing_hz: float | None = Field(None, description="Spacing of the strongest comb found.")
+    spacing_hz: float | None = Field(
+        None, description="Spacing of the comb the verdict rests on (see the model card)."
+    )
     upsampling_factor: int | None = Field(
         None, description="Product of strides implied by the spacing at the track's rate."
     )
@@ -26,9 +36,7 @@ class CombExplanation(BaseModel):
         None, description="Speed/pitch factor between the spacing and rate/factor (1.0 = none)."
     )
     strength_db: float | None = Field(None, description="Mean height of the comb peaks in dB.")
-    band: str | None = Field(
-        None, description="Band where the comb was strongest, e.g. '5-16 kHz'."
-    )
+    band: str | None = Field(None, description="Band of that comb, e.g. '5-16 kHz'.")
     harmonics: int | None = Field(None, description="Number of comb teeth inside that band.")
     sample_rate: int | None = None
     bandwidth_hz: float | None = Field(None, description="Highest frequency with real content.")

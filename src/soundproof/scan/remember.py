@@ -1,5 +1,9 @@
 """Incremental, resumable scans: verdicts remembered by content hash and model version.
 
+The store's key is the file's content hash and :func:`remembered_under` of the model
+version, which adds the detector's :data:`~soundproof.detect.result.RESULT_REVISION`:
+a new model, or a release whose rows differ for the same model, analyses again.
+
 Workers hash each file (SHA-256 of its bytes) and look the hash up in the results
 store (:class:`~soundproof.store.ResultStore`) before analysing it; a hit costs only
 the hashing. The parent process is the only writer: it stores every new verdict and
@@ -18,13 +22,18 @@ from collections.abc import Generator, Iterable
 from typing import TYPE_CHECKING
 
 from soundproof.audio.hashing import file_sha256
-from soundproof.detect.result import TrackResult
+from soundproof.detect.result import RESULT_REVISION, TrackResult
 from soundproof.store.results import ResultStore, StoreError
 
 if TYPE_CHECKING:
     from soundproof.detect import Detector
 
 log = logging.getLogger(__name__)
+
+
+def remembered_under(model_version: str) -> str:
+    """The store key of a model's rows: its version and the detector's result revision."""
+    return f"{model_version}+rev{RESULT_REVISION}"
 
 
 def analyze_remembering(detector: Detector, store: ResultStore | None, path: str) -> TrackResult:
@@ -39,7 +48,7 @@ def analyze_remembering(detector: Detector, store: ResultStore | None, path: str
         digest = None
     if store is not None and digest is not None:
         try:
-            known = store.get(digest, detector.version)
+            known = store.get(digest, remembered_under(detector.version))
         except StoreError as exc:
             log.warning("results store unreadable, analysing %s afresh: %s", path, exc)
             known = None
@@ -64,7 +73,8 @@ def remember(
         if writable and _worth_keeping(result):
             assert result.content_hash is not None and result.model_version is not None
             try:
-                store.put(result.content_hash, result.model_version, result.analysis())
+                key = remembered_under(result.model_version)
+                store.put(result.content_hash, key, result.analysis())
             except StoreError as exc:
                 log.warning("results are no longer remembered: %s", exc)
                 writable = False
@@ -80,4 +90,4 @@ def _worth_keeping(result: TrackResult) -> bool:
     )
 
 
-__all__ = ["analyze_remembering", "remember"]
+__all__ = ["analyze_remembering", "remember", "remembered_under"]

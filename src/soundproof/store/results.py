@@ -3,7 +3,9 @@
 A track whose bytes and model are unchanged is never analysed twice: a rescan of a
 catalogue costs only the hashing. The key is the SHA-256 of the file's bytes, so a
 renamed or moved file, or the same file named by two playlists, is still found; a new
-model version misses on purpose and the track is analysed again.
+model version misses on purpose and the track is analysed again. (The scan stores rows
+under the model version plus the detector's result revision, see
+:func:`soundproof.scan.remember.remembered_under`.)
 
 Only the analysis is stored (verdict, p_ai, explanation, duration, model version):
 path and playlist metadata belong to where the file was found this time, and the
