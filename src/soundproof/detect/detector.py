@@ -82,9 +82,10 @@ class Detector:
                 model_version=self.version,
                 analysed_s=_round(measured.analysed_s),
             )
-        p_ai = float(self.model.probability(measured.vector)[0])
+        vector = measured.vector
+        p_ai = float(self.model.probability(vector)[0])
         verdict = self.model.label(p_ai)
-        named = measured.decisive(self.model.contributions(measured.vector))
+        named = measured.decisive(self.model.contributions(vector))
         explanation = describe(named, sample_rate, measured.bandwidth_hz, verdict)
         if verdict == "uncertain":
             explanation.reason = (

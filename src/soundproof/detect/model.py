@@ -51,15 +51,18 @@ class CombModel:
 
     def probability(self, features: NDArray[np.float64]) -> NDArray[np.float64]:
         """p(ai) for one feature vector or a (tracks, features) matrix."""
-        z = (np.atleast_2d(features) - np.asarray(self.mean)) / np.asarray(self.scale)
-        logit = z @ np.asarray(self.coef) + self.intercept
+        logit = self._standardised(np.atleast_2d(features)) @ np.asarray(self.coef)
+        logit = logit + self.intercept
         return np.asarray(1.0 / (1.0 + np.exp(-np.clip(logit, -40, 40))), dtype=np.float64)
 
     def contributions(self, features: NDArray[np.float64]) -> NDArray[np.float64]:
         """Each feature's share of one track's logit: its standardised value times its weight."""
-        values = np.asarray(features, dtype=np.float64)
-        z = (values - np.asarray(self.mean)) / np.asarray(self.scale)
+        z = self._standardised(np.asarray(features, dtype=np.float64))
         return np.asarray(z * np.asarray(self.coef), dtype=np.float64)
+
+    def _standardised(self, features: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Features on the scale the weights were fitted on."""
+        return np.asarray((features - np.asarray(self.mean)) / np.asarray(self.scale))
 
     def label(self, p_ai: float) -> Literal["ai", "human", "uncertain"]:
         """Verdict for a probability: the band between the thresholds abstains."""
