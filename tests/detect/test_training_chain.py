@@ -18,6 +18,7 @@ from soundproof.detect.training.chain import (
     adds_noise,
     apply_condition,
     codec_roundtrip,
+    parse_chain,
     random_post_chain,
     set_loudness,
     soft_limit,
@@ -162,6 +163,24 @@ def test_random_chain_noise_is_optional() -> None:
     for seed in range(40):
         quiet = random_post_chain(x, RATE, np.random.default_rng(seed), noise_probability=0.0)
         assert not adds_noise(quiet[2])
+
+
+def test_chain_descriptions_read_back_as_the_steps_taken() -> None:
+    x = music_like(1.0)
+    for seed in range(24):
+        _, rate, description = random_post_chain(x, RATE, np.random.default_rng(seed))
+        steps = parse_chain(description)
+        assert (steps.resampled_to is not None) == description.startswith("resample")
+        if steps.resampled_to is not None and steps.codec != "opus":
+            assert steps.resampled_to == rate  # Opus always decodes at 48 kHz
+        assert steps.gain_db is not None
+        assert (steps.noise is not None) == adds_noise(description)
+        assert steps.codec in {*CODECS, "lossless"}
+    blended = parse_chain("blend0.42,resample32000,gain-3.2dB,pink24dB,mp3@128k")
+    assert blended.resampled_to == 32000 and blended.gain_db == pytest.approx(-3.2)
+    assert blended.noise == "pink" and blended.codec == "mp3"
+    assert parse_chain("none") == parse_chain("") == parse_chain("resample_32k")
+    assert parse_chain("none").codec == "lossless" and parse_chain("none").gain_db is None
 
 
 @pytest.mark.parametrize("colour", ["white", "pink"])

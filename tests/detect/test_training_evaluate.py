@@ -85,3 +85,39 @@ def test_report_describes_the_reading_of_the_model_it_evaluates() -> None:
 
     assert report["reading"] == {"pieces": 4, "piece_s": 8.0}
     assert "(four 8 s pieces spread over it" in render_markdown(report)
+
+
+def test_report_breaks_headline_rows_down_by_chain_step() -> None:
+    chains = {
+        # (label, family, chain): p_ai
+        (0, "real", "gain+2.0dB,mp3@128k"): 0.1,
+        (0, "real", "resample32000,gain+13.0dB,vorbis@fixedq"): 0.9,
+        (1, "tconv", "gain+2.0dB,mp3@128k"): 0.95,
+        (1, "seanet", "resample32000,gain+13.0dB,white20dB,vorbis@fixedq"): 0.3,
+        (1, "subpixel", "gain-4.0dB,lossless"): 0.6,
+        # not an upsampling family, so not in the breakdown's recall
+        (1, "vocos", "gain+2.0dB,mp3@128k"): 0.1,
+    }
+    rows = [replace(_row(label, family, "chain"), chain=c) for label, family, c in chains]
+    rows.append(replace(_row(1, "tconv", "clean"), chain="none"))  # not a headline row
+    p = np.array([*chains.values(), 0.0])
+    data = Dataset(np.zeros((len(rows), len(FEATURE_NAMES))), rows)
+
+    steps = build_report(data, p, _model())["chain_steps"]
+
+    assert list(steps) == ["codec", "added noise", "resampled to", "loudness gain"]
+    assert list(steps["codec"]) == ["lossless", "mp3", "vorbis"]
+    assert steps["codec"]["vorbis"]["recall"]["value"] == 0.0
+    assert steps["codec"]["vorbis"]["false_positive_rate"]["value"] == 1.0
+    assert steps["codec"]["mp3"]["recall"]["n"] == 1  # vocos is left out
+    # subpixel at 0.6 counts at p >= 0.5 but is not called `ai` (ai_above = 0.8)
+    assert steps["codec"]["lossless"]["recall"]["value"] == 1.0
+    assert steps["codec"]["lossless"]["verdict_recall"]["value"] == 0.0
+    assert steps["added noise"]["white"]["recall"]["n"] == 1
+    assert steps["resampled to"]["32000"]["verdict_false_positive_rate"]["value"] == 1.0
+    assert list(steps["loudness gain"]) == ["below 0 dB", "0 to 6 dB", "12 dB and up"]
+    assert steps["loudness gain"]["0 to 6 dB"]["recall"]["value"] == 1.0
+
+    markdown = render_markdown(build_report(data, p, _model()))
+    assert "## Which chain steps hide the comb" in markdown
+    assert "| codec | vorbis | 0.0%" in markdown

@@ -35,6 +35,8 @@ together, as when a record is played fast.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import soxr
 from scipy.signal import istft, stft
@@ -148,6 +150,43 @@ def random_post_chain(
 def adds_noise(description: str) -> bool:
     """True when a chain description (from :func:`random_post_chain`) includes added noise."""
     return any(step.startswith(NOISE_COLOURS) for step in description.split(","))
+
+
+@dataclass(frozen=True)
+class ChainSteps:
+    """The steps one :func:`random_post_chain` call took, read back from its description."""
+
+    resampled_to: int | None
+    """Rate resampled to, or None when the chain kept the rate."""
+    gain_db: float | None
+    """Gain of the loudness step (before the soft limiter)."""
+    noise: str | None
+    """Kind of added noise (``"white"``, ``"pink"``), or None."""
+    codec: str
+    """The lossy codec's name, or ``"lossless"``."""
+
+
+def parse_chain(description: str) -> ChainSteps:
+    """Read a description such as ``"resample32000,gain-3.2dB,pink24dB,mp3@128k"`` back.
+
+    The evaluation groups its figures by these steps, to show which of them hide the
+    comb. A ``"blend0.42,"`` prefix (faint fakes) is ignored, and so is anything that is
+    not a chain step (the name of a robustness condition, ``"none"`` for no chain).
+    """
+    resampled_to: int | None = None
+    gain_db: float | None = None
+    noise: str | None = None
+    codec = "lossless"
+    for step in filter(None, description.split(",")):
+        if step.startswith("resample") and step[len("resample") :].isdigit():
+            resampled_to = int(step[len("resample") :])
+        elif step.startswith("gain") and step.endswith("dB"):
+            gain_db = float(step[len("gain") : -len("dB")])
+        elif step.startswith(NOISE_COLOURS):
+            noise = next(c for c in NOISE_COLOURS if step.startswith(c))
+        elif "@" in step:
+            codec = step.split("@", 1)[0]
+    return ChainSteps(resampled_to, gain_db, noise, codec)
 
 
 def codec_roundtrip(

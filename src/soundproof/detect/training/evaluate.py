@@ -167,7 +167,75 @@ def build_report(data: Dataset, p: np.ndarray, model: CombModel) -> dict[str, An
         robustness[cond]["recall_learned_families"] = _rate(p >= DECISION, rows & is_learned)
         robustness[cond]["recall_comb_families"] = _rate(p >= DECISION, rows & is_comb)
     report["robustness"] = robustness
+    report["chain_steps"] = chain_breakdown(data, p, model)
     return report
+
+
+#: Ranges of the chain's loudness gain (dB) the breakdown reports: the soft limiter
+#: bends more of the waveform the louder the chain makes a track.
+GAIN_RANGES_DB: tuple[tuple[float, float], ...] = (
+    (-np.inf, 0.0),
+    (0.0, 6.0),
+    (6.0, 12.0),
+    (12.0, np.inf),
+)
+
+
+def chain_breakdown(data: Dataset, p: np.ndarray, model: CombModel) -> dict[str, Any]:
+    """Figures of the headline (``chain``) rows grouped by each step of the random chain.
+
+    One group per step (codec, added noise, resampling, loudness gain), each value a row:
+    recall on the upsampling families and false-positive rate on real excerpts, at the
+    binary decision point and as shipped. It shows which steps hide the comb, so that an
+    operator knows which material the figures above are weakest on.
+    """
+    from soundproof.detect.training.chain import parse_chain
+
+    labels, family = data.labels, data.column("family")
+    chain_rows = data.column("condition") == "chain"
+    steps = [parse_chain(str(c)) for c in data.column("chain")]
+    fakes = chain_rows & (labels == 1) & np.isin(family, COMB_FAMILIES)
+    reals = chain_rows & (labels == 0)
+
+    keys = {
+        "codec": [s.codec for s in steps],
+        "added noise": [s.noise or "none" for s in steps],
+        "resampled to": [str(s.resampled_to) if s.resampled_to else "kept" for s in steps],
+        "loudness gain": [_gain_range(s.gain_db) for s in steps],
+    }
+    out: dict[str, Any] = {}
+    for group, values in keys.items():
+        column = np.array(values)
+        present = {v for v, row in zip(values, chain_rows, strict=True) if row}
+        if group == "loudness gain":
+            order = [label for label in map(_gain_label, GAIN_RANGES_DB) if label in present]
+        else:
+            order = sorted(present)
+        out[group] = {
+            value: {
+                "recall": _rate(p >= DECISION, fakes & (column == value)),
+                "verdict_recall": _rate(p >= model.ai_above, fakes & (column == value)),
+                "false_positive_rate": _rate(p >= DECISION, reals & (column == value)),
+                "verdict_false_positive_rate": _rate(
+                    p >= model.ai_above, reals & (column == value)
+                ),
+            }
+            for value in order
+        }
+    return out
+
+
+def _gain_label(bounds: tuple[float, float]) -> str:
+    lo, hi = bounds
+    if np.isinf(lo):
+        return f"below {hi:g} dB"
+    return f"{lo:g} dB and up" if np.isinf(hi) else f"{lo:g} to {hi:g} dB"
+
+
+def _gain_range(gain_db: float | None) -> str:
+    """The :data:`GAIN_RANGES_DB` label of a gain (no loudness step reads as 0 dB)."""
+    g = 0.0 if gain_db is None else gain_db
+    return next(_gain_label(b) for b in GAIN_RANGES_DB if b[0] <= g < b[1])
 
 
 #: Families whose architecture leaves a comb by construction (see the zoo's docs). The
@@ -271,6 +339,25 @@ def render_markdown(report: dict[str, Any]) -> str:
             f"{_fmt(b['verdict_recall_comb_families'])} | "
             f"{_fmt(b['verdict_false_positive_rate'])} |"
         )
+    if "chain_steps" in report:
+        lines += [
+            "",
+            "## Which chain steps hide the comb (headline rows, upsampling families)",
+            "",
+            "The headline rows above grouped by each step of their random chain. `vorbis` is "
+            "FFmpeg's native Vorbis encoder at its one fixed quality (libvorbis is not in "
+            "PyAV's wheel); Ogg files from libvorbis at other qualities were not measured.",
+            "",
+            "| chain step | value | recall | verdict `ai` | FPR | verdict `ai` on real |",
+            "|---|---|---|---|---|---|",
+        ]
+        for group, values in report["chain_steps"].items():
+            for value, f in values.items():
+                lines.append(
+                    f"| {group} | {value} | {_fmt(f['recall'])} | {_fmt(f['verdict_recall'])} "
+                    f"| {_fmt(f['false_positive_rate'])} "
+                    f"| {_fmt(f['verdict_false_positive_rate'])} |"
+                )
     if "whole_tracks" in report:
         w = report["whole_tracks"]
         lines += [
