@@ -66,12 +66,27 @@ def training_mask(data: Dataset) -> np.ndarray:
     )
 
 
-def heldout_probabilities(data: Dataset, log: Callable[[str], None] = print) -> np.ndarray:
+#: Scores feature rows with p(ai).
+Scorer = Callable[[np.ndarray], np.ndarray]
+#: Fits a classifier on (features, labels) and returns its scorer.
+Fitter = Callable[[np.ndarray, np.ndarray], Scorer]
+
+
+def fit_shipped_kind(features: np.ndarray, labels: np.ndarray) -> Scorer:
+    """The shipped kind of classifier (:func:`fit_model`), as a :data:`Fitter`."""
+    return fit_model(features, labels, version="heldout").probability
+
+
+def heldout_probabilities(
+    data: Dataset, log: Callable[[str], None] = print, fit: Fitter = fit_shipped_kind
+) -> np.ndarray:
     """p(ai) of every row from a model that never saw its package nor, for a fake, its family.
 
     One model per (package, family) pair: a real excerpt is scored by the model
     trained without its package, a fake by the one trained without its package
     *and* its decoder family. Nothing about a test row's source leaks into its score.
+    ``fit`` picks the kind of classifier (the shipped one by default), so that other
+    kinds can be compared under exactly this protocol.
     """
     packages, families = data.column("package"), data.column("family")
     train_rows = training_mask(data)
@@ -87,8 +102,8 @@ def heldout_probabilities(data: Dataset, log: Callable[[str], None] = print) -> 
                 target &= families == family
             if not np.any(target):
                 continue
-            model = fit_model(data.features[keep], data.labels[keep], version="heldout")
-            probabilities[target] = model.probability(data.features[target])
+            score = fit(data.features[keep], data.labels[keep])
+            probabilities[target] = score(data.features[target])
     log(f"held-out scoring: {int(np.sum(np.isfinite(probabilities)))} rows")
     return probabilities
 
