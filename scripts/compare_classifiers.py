@@ -31,17 +31,16 @@ from sklearn.preprocessing import SplineTransformer, StandardScaler
 from soundproof.config import Settings
 from soundproof.detect.model import CombModel
 from soundproof.detect.training.dataset import BuildConfig, Dataset
-from soundproof.detect.training.evaluate import build_report
+from soundproof.detect.training.evaluate import build_report, fmt
 from soundproof.detect.training.fit import (
     Fitter,
     Scorer,
     choose_thresholds,
-    decided_mask,
     fit_shipped_kind,
     heldout_probabilities,
+    scored_rows,
 )
 from soundproof.detect.training.pipeline import dataset_dir
-from soundproof.detect.training.stats import Estimate
 
 OUT = Path("docs/evaluation/classifier-comparison.md")
 
@@ -98,22 +97,21 @@ def figures(data: Dataset, p: np.ndarray, shipped: CombModel) -> tuple[list[str]
     """The table cells of one kind, and its upper verdict threshold."""
     human_below, ai_above = choose_thresholds(data, p)
     model = replace(shipped, human_below=human_below, ai_above=ai_above)
-    keep = np.isfinite(p) & decided_mask(data)
-    subset = Dataset(data.features[keep], [r for r, k in zip(data.rows, keep, strict=True) if k])
-    report = build_report(subset, p[keep], model)
+    report = build_report(*scored_rows(data, p), model)
     head, noise = report["overall_comb_families"], report["robustness"]["noise_20db"]
-
-    def pct(d: dict[str, float]) -> str:
-        return Estimate(d["value"], d["ci95_low"], d["ci95_high"], int(d["n"])).pct()
-
     cells = [
-        pct(head["roc_auc"]),
-        pct(head["balanced_accuracy"]),
-        pct(head["false_positive_rate"]),
-        pct(head["verdict_recall"]),
-        pct(head["verdict_false_positive_rate"]),
-        pct(noise["recall_comb_families"]),
-        pct(noise["verdict_recall_comb_families"]),
+        *(
+            fmt(head[key])
+            for key in (
+                "roc_auc",
+                "balanced_accuracy",
+                "false_positive_rate",
+                "verdict_recall",
+                "verdict_false_positive_rate",
+            )
+        ),
+        fmt(noise["recall_comb_families"]),
+        fmt(noise["verdict_recall_comb_families"]),
         f"{report['calibration']['ece']:.3f}",
     ]
     return cells, ai_above

@@ -149,7 +149,7 @@ def random_post_chain(
 
 def adds_noise(description: str) -> bool:
     """True when a chain description (from :func:`random_post_chain`) includes added noise."""
-    return any(step.startswith(NOISE_COLOURS) for step in description.split(","))
+    return parse_chain(description).noise is not None
 
 
 @dataclass(frozen=True)

@@ -252,7 +252,8 @@ VERDICT_LABELS = {
 }
 
 
-def _fmt(d: dict[str, Any]) -> str:
+def fmt(d: dict[str, Any]) -> str:
+    """An estimate as the report prints it, e.g. "93.3% [91.7, 94.9] (n=988)"."""
     return Estimate(d["value"], d["ci95_low"], d["ci95_high"], d["n"]).pct()
 
 
@@ -310,11 +311,11 @@ def render_markdown(report: dict[str, Any]) -> str:
         "verdict_false_positive_rate",
     ):
         label = VERDICT_LABELS.get(key, key.replace("_", " "))
-        lines.append(f"| {label} | {_fmt(o[key])} | {_fmt(learned[key])} | {_fmt(c[key])} |")
+        lines.append(f"| {label} | {fmt(o[key])} | {fmt(learned[key])} | {fmt(c[key])} |")
     lines += ["", "## Recall per held-out decoder family", "", "| family | recall |", "|---|---|"]
-    lines += [f"| {f} | {_fmt(v)} |" for f, v in report["recall_by_family"].items()]
+    lines += [f"| {f} | {fmt(v)} |" for f, v in report["recall_by_family"].items()]
     lines += ["", "## Recall per decoder", "", "| decoder | recall |", "|---|---|"]
-    lines += [f"| {f} | {_fmt(v)} |" for f, v in report["recall_by_decoder"].items()]
+    lines += [f"| {f} | {fmt(v)} |" for f, v in report["recall_by_decoder"].items()]
     lines += [
         "",
         "## False-positive rate per held-out package (real music)",
@@ -322,7 +323,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         "| package | FPR |",
         "|---|---|",
     ]
-    lines += [f"| {f} | {_fmt(v)} |" for f, v in report["fpr_by_package"].items()]
+    lines += [f"| {f} | {fmt(v)} |" for f, v in report["fpr_by_package"].items()]
     lines += [
         "",
         "## Robustness (one row per condition, no random chain)",
@@ -333,11 +334,11 @@ def render_markdown(report: dict[str, Any]) -> str:
     ]
     for cond, b in report["robustness"].items():
         lines.append(
-            f"| {cond} | {_fmt(b['recall'])} | {_fmt(b['recall_learned_families'])} | "
-            f"{_fmt(b['recall_comb_families'])} | "
-            f"{_fmt(b['false_positive_rate'])} | {_fmt(b['roc_auc'])} | "
-            f"{_fmt(b['verdict_recall_comb_families'])} | "
-            f"{_fmt(b['verdict_false_positive_rate'])} |"
+            f"| {cond} | {fmt(b['recall'])} | {fmt(b['recall_learned_families'])} | "
+            f"{fmt(b['recall_comb_families'])} | "
+            f"{fmt(b['false_positive_rate'])} | {fmt(b['roc_auc'])} | "
+            f"{fmt(b['verdict_recall_comb_families'])} | "
+            f"{fmt(b['verdict_false_positive_rate'])} |"
         )
     if "chain_steps" in report:
         lines += [
@@ -354,9 +355,9 @@ def render_markdown(report: dict[str, Any]) -> str:
         for group, values in report["chain_steps"].items():
             for value, f in values.items():
                 lines.append(
-                    f"| {group} | {value} | {_fmt(f['recall'])} | {_fmt(f['verdict_recall'])} "
-                    f"| {_fmt(f['false_positive_rate'])} "
-                    f"| {_fmt(f['verdict_false_positive_rate'])} |"
+                    f"| {group} | {value} | {fmt(f['recall'])} | {fmt(f['verdict_recall'])} "
+                    f"| {fmt(f['false_positive_rate'])} "
+                    f"| {fmt(f['verdict_false_positive_rate'])} |"
                 )
     if "whole_tracks" in report:
         w = report["whole_tracks"]
@@ -367,13 +368,13 @@ def render_markdown(report: dict[str, Any]) -> str:
             f"{w['tracks']} corpus tracks scanned as `soundproof scan` does ({reading} "
             f"excerpts of the whole file): verdicts {w['verdicts']}.",
             "",
-            f"False-positive rate (verdict `ai`): {_fmt(w['false_positive_rate'])}; "
-            f"uncertain: {_fmt(w['uncertain_rate'])}.",
+            f"False-positive rate (verdict `ai`): {fmt(w['false_positive_rate'])}; "
+            f"uncertain: {fmt(w['uncertain_rate'])}.",
             "",
             "| package | false-positive rate |",
             "|---|---|",
         ]
-        lines += [f"| {k} | {_fmt(v)} |" for k, v in w["false_positive_rate_by_package"].items()]
+        lines += [f"| {k} | {fmt(v)} |" for k, v in w["false_positive_rate_by_package"].items()]
         if w["flagged"]:
             lines += ["", "Flagged real tracks:", ""]
             lines += [
@@ -392,8 +393,8 @@ def render_markdown(report: dict[str, Any]) -> str:
             "",
             "| rule | names the decoder's comb |",
             "|---|---|",
-            f"| shipped: the band that pushed p_ai up most | {_fmt(e['names_decoder_comb'])} |",
-            f"| for comparison: the largest t statistic | {_fmt(e['largest_t_rule'])} |",
+            f"| shipped: the band that pushed p_ai up most | {fmt(e['names_decoder_comb'])} |",
+            f"| for comparison: the largest t statistic | {fmt(e['largest_t_rule'])} |",
         ]
     if "bandwidth_abstention" in report:
         lines += [
@@ -403,7 +404,7 @@ def render_markdown(report: dict[str, Any]) -> str:
             "| condition | abstained |",
             "|---|---|",
         ]
-        lines += [f"| {c} | {_fmt(v)} |" for c, v in report["bandwidth_abstention"].items()]
+        lines += [f"| {c} | {fmt(v)} |" for c, v in report["bandwidth_abstention"].items()]
     cal = report["calibration"]
     lines += [
         "",

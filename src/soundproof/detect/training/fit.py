@@ -57,6 +57,13 @@ def decided_mask(data: Dataset) -> np.ndarray:
     return data.column("bandwidth_hz").astype(float) >= AnalysisSettings().min_bandwidth_hz
 
 
+def scored_rows(data: Dataset, heldout: np.ndarray) -> tuple[Dataset, np.ndarray]:
+    """The rows an evaluation reports on, with their scores: held-out scored and decided."""
+    keep = np.isfinite(heldout) & decided_mask(data)
+    rows = [row for row, kept in zip(data.rows, keep, strict=True) if kept]
+    return Dataset(data.features[keep], rows), heldout[keep]
+
+
 def training_mask(data: Dataset) -> np.ndarray:
     """Rows of the training conditions that the detector would score."""
     return (

@@ -27,6 +27,7 @@ from soundproof.detect.training.fit import (
     final_model,
     fit_model,
     heldout_probabilities,
+    scored_rows,
     training_mask,
 )
 from soundproof.detect.training.stats import wilson
@@ -235,10 +236,8 @@ def evaluate(
     if len(set(data.column("package").tolist())) < 2:
         raise TrainingError("evaluation needs at least two packages to hold one out")
     p = heldout_probabilities(data, log=log)
+    report = build_report(*scored_rows(data, p), model)
     decided = decided_mask(data)
-    keep = np.isfinite(p) & decided
-    subset = Dataset(data.features[keep], [r for r, k in zip(data.rows, keep, strict=True) if k])
-    report = build_report(subset, p[keep], model)
     conditions = data.column("condition")
     report["whole_tracks"] = whole_track_check(cache, data, model, log)
     report["explanations"] = explanation_check(cache, data, model, config or BuildConfig(), log)
